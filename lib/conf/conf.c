@@ -1,0 +1,1536 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Gateway configuration: the INI pre-scanner, message collection, value
+ * parsers, and the [global], [port.*], [vip.*], [pool.*] and [backend.*]
+ * sections. Device profiles are in conf_profile.c.
+ *
+ * A load runs in two passes over the pre-scanned sections. The structure pass
+ * (section kinds, names, counts, unknown keys) always runs; the value pass
+ * needs iniparser's values, so it runs only when the file has no syntax
+ * error: a line that is not understood could be any key, and guessing would
+ * report problems that are not there.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "conf_priv.h"
+
+/* Messages */
+
+static int
+grow(void **arr, unsigned int *cap, unsigned int n, size_t elem)
+{
+	unsigned int ncap;
+	void *p;
+
+	if (n < *cap)
+		return 0;
+	ncap = *cap != 0 ? *cap * 2 : 8;
+	p = realloc(*arr, (size_t)ncap * elem);
+	if (p == NULL)
+		return -ENOMEM;
+	*arr = p;
+	*cap = ncap;
+	return 0;
+}
+
+static unsigned int
+log_rank(struct conf_log *log, const char *file)
+{
+	unsigned int i;
+	char **files;
+
+	for (i = 0; i < log->n_files; i++)
+		if (strcmp(log->files[i], file) == 0)
+			return i;
+	files = realloc(log->files, (log->n_files + 1) * sizeof(*files));
+	if (files == NULL)
+		goto nomem;
+	log->files = files;
+	files[log->n_files] = strdup(file);
+	if (files[log->n_files] == NULL)
+		goto nomem;
+	return log->n_files++;
+nomem:
+	log->nomem = true;
+	return log->n_files;
+}
+
+void
+conf_msg(struct conf_log *log, const char *file, unsigned int line, const char *sect,
+	 const char *key, const char *fmt, ...)
+{
+	struct conf_msg *m;
+	char *text = NULL;
+	size_t len = 0;
+	va_list ap;
+	FILE *f;
+	char *c;
+
+	if (grow((void **)&log->msgs, &log->cap_msgs, log->n_msgs, sizeof(*log->msgs)) != 0)
+		goto nomem;
+	f = open_memstream(&text, &len);
+	if (f == NULL)
+		goto nomem;
+	fputs(file, f);
+	if (line != 0)
+		fprintf(f, ":%u", line);
+	fputs(": ", f);
+	if (sect != NULL)
+		fprintf(f, key != NULL ? "[%s] %s: " : "[%s]: ", sect, key);
+	else if (key != NULL)
+		fprintf(f, "%s: ", key);
+	va_start(ap, fmt);
+	vfprintf(f, fmt, ap);
+	va_end(ap);
+	if (fclose(f) != 0 || text == NULL) {
+		free(text);
+		goto nomem;
+	}
+	/* One line per problem, whatever bytes the file held. */
+	for (c = text; *c != '\0'; c++)
+		if ((unsigned char)*c < 0x20 || *c == 0x7f)
+			*c = '?';
+	m = &log->msgs[log->n_msgs];
+	m->rank = log_rank(log, file);
+	m->line = line;
+	m->seq = log->n_msgs;
+	m->text = text;
+	log->n_msgs++;
+	return;
+nomem:
+	log->nomem = true;
+}
+
+unsigned int
+conf_log_errors(const struct conf_log *log)
+{
+	return log->n_msgs + (log->nomem ? 1 : 0);
+}
+
+static int
+msg_cmp(const void *a, const void *b)
+{
+	const struct conf_msg *x = a, *y = b;
+
+	if (x->rank != y->rank)
+		return x->rank < y->rank ? -1 : 1;
+	/* Problems of the file as a whole come after those of its lines. */
+	if ((x->line == 0) != (y->line == 0))
+		return x->line == 0 ? 1 : -1;
+	if (x->line != y->line)
+		return x->line < y->line ? -1 : 1;
+	return x->seq < y->seq ? -1 : (x->seq > y->seq);
+}
+
+static void
+log_flush(struct conf_log *log, const char *path, FILE *errf)
+{
+	unsigned int i;
+
+	if (log->n_msgs > 1)
+		qsort(log->msgs, log->n_msgs, sizeof(*log->msgs), msg_cmp);
+	for (i = 0; i < log->n_msgs; i++) {
+		fprintf(errf, "%s\n", log->msgs[i].text);
+		free(log->msgs[i].text);
+	}
+	if (log->nomem)
+		fprintf(errf, "%s: out of memory\n", path);
+	fflush(errf);
+	for (i = 0; i < log->n_files; i++)
+		free(log->files[i]);
+	free(log->files);
+	free(log->msgs);
+	memset(log, 0, sizeof(*log));
+}
+
+const char *
+conf_clip(const char *s, char *buf, size_t size)
+{
+	size_t len = strlen(s);
+
+	if (len < size)
+		return memcpy(buf, s, len + 1);
+	snprintf(buf, size, "%.*s...", (int)(size - 4), s);
+	return buf;
+}
+
+/* The pre-scanner */
+
+static char *
+strip(char *s)
+{
+	char *e;
+
+	while (isspace((unsigned char)*s))
+		s++;
+	e = s + strlen(s);
+	while (e > s && isspace((unsigned char)e[-1]))
+		e--;
+	*e = '\0';
+	return s;
+}
+
+static void
+lower(char *s)
+{
+	for (; *s != '\0'; s++)
+		*s = (char)tolower((unsigned char)*s);
+}
+
+static struct conf_sect *
+ini_sect_find(const struct conf_ini *ini, const char *name)
+{
+	unsigned int i;
+
+	for (i = 0; i < ini->n_sects; i++)
+		if (strcmp(ini->sects[i].name, name) == 0)
+			return &ini->sects[i];
+	return NULL;
+}
+
+const struct conf_sect *
+conf_ini_sect(const struct conf_ini *ini, const char *name)
+{
+	return ini_sect_find(ini, name);
+}
+
+const struct conf_key *
+conf_ini_key(const struct conf_sect *s, const char *name)
+{
+	unsigned int i;
+
+	for (i = 0; i < s->n_keys; i++)
+		if (strcmp(s->keys[i].name, name) == 0)
+			return &s->keys[i];
+	return NULL;
+}
+
+static void
+syntax_error(struct conf_ini *ini, struct conf_log *log, unsigned int lineno, const char *why,
+	     const char *text)
+{
+	char clip[CONF_CLIP_BUF];
+
+	if (text != NULL)
+		conf_msg(log, ini->path, lineno, NULL, NULL, "syntax error: '%s' %s",
+			 conf_clip(text, clip, sizeof(clip)), why);
+	else
+		conf_msg(log, ini->path, lineno, NULL, NULL, "syntax error: %s", why);
+}
+
+/*
+ * A "[name]" line: *out gets the section the following keys belong to.
+ * Returns 0, 1 for a syntax error (reported), or -ENOMEM.
+ */
+static int
+scan_header(struct conf_ini *ini, struct conf_log *log, unsigned int lineno, char *s,
+	    struct conf_sect **out)
+{
+	char *close = strchr(s, ']');
+	struct conf_sect *sect;
+	char *name;
+
+	if (close == NULL) {
+		syntax_error(ini, log, lineno, "has no closing ']'", s);
+		return 1;
+	}
+	if (close[1] != '\0') {
+		/* iniparser takes "[a] ; note" for an error, or for a key when it holds '='. */
+		syntax_error(ini, log, lineno,
+			     "has text after ']' (a comment needs a line of its own)", s);
+		return 1;
+	}
+	*close = '\0';
+	name = strip(s + 1);
+	if (strchr(name, '[') != NULL) {
+		*close = ']';
+		syntax_error(ini, log, lineno, "is not a section header ([NAME])", s);
+		return 1;
+	}
+	if (*name == '\0') {
+		syntax_error(ini, log, lineno, "empty section name", NULL);
+		return 1;
+	}
+	lower(name);
+	sect = ini_sect_find(ini, name);
+	if (sect != NULL) {
+		/* iniparser merges the two: so do we, after saying so. */
+		conf_msg(log, ini->path, lineno, name, NULL, "given twice (first at line %u)",
+			 sect->line);
+		*out = sect;
+		return 0;
+	}
+	if (grow((void **)&ini->sects, &ini->cap_sects, ini->n_sects, sizeof(*ini->sects)) != 0)
+		return -ENOMEM;
+	sect = &ini->sects[ini->n_sects];
+	memset(sect, 0, sizeof(*sect));
+	sect->name = strdup(name);
+	if (sect->name == NULL)
+		return -ENOMEM;
+	sect->line = lineno;
+	ini->n_sects++;
+	*out = sect;
+	return 0;
+}
+
+/*
+ * A "key = value" line (iniparser's key: the text before the first '=').
+ * Returns 0, 1 for a syntax error (reported), or -ENOMEM.
+ */
+static int
+scan_key(struct conf_ini *ini, struct conf_log *log, unsigned int lineno, struct conf_sect *sect,
+	 bool in_bad_sect, char *s)
+{
+	char *eq = strchr(s, '=');
+	struct conf_key *k;
+	unsigned int i;
+	char *name;
+
+	if (eq == NULL) {
+		syntax_error(ini, log, lineno,
+			     "is not [section], key = value, a comment (; or #) or blank", s);
+		return 1;
+	}
+	*eq = '\0';
+	name = strip(s);
+	if (*name == '\0') {
+		*eq = '=';
+		syntax_error(ini, log, lineno, "has no key before '='", s);
+		return 1;
+	}
+	lower(name);
+	if (in_bad_sect)
+		/* Its header is reported; which section it belongs to is anyone's guess. */
+		return 0;
+	if (sect == NULL) {
+		/* iniparser would file it under no section, where nothing reads it. */
+		conf_msg(log, ini->path, lineno, NULL, name, "key before the first [section]");
+		return 0;
+	}
+	for (i = 0; i < sect->n_keys; i++) {
+		k = &sect->keys[i];
+		if (strcmp(k->name, name) == 0) {
+			conf_msg(log, ini->path, lineno, sect->name, name,
+				 "given twice (first at line %u)", k->first);
+			/* iniparser keeps the last value: point at that one. */
+			k->line = lineno;
+			return 0;
+		}
+	}
+	if (grow((void **)&sect->keys, &sect->cap_keys, sect->n_keys, sizeof(*sect->keys)) != 0)
+		return -ENOMEM;
+	k = &sect->keys[sect->n_keys];
+	k->name = strdup(name);
+	if (k->name == NULL)
+		return -ENOMEM;
+	k->line = lineno;
+	k->first = lineno;
+	sect->n_keys++;
+	return 0;
+}
+
+/* One line, its newline removed. Returns 0, 1 for a syntax error, or -ENOMEM. */
+static int
+scan_line(struct conf_ini *ini, struct conf_log *log, unsigned int lineno, char *buf, size_t len,
+	  struct conf_sect **sect, bool *in_bad_sect)
+{
+	int bom = 0;
+	char *s;
+	int rc;
+
+	if (memchr(buf, '\0', len) != NULL) {
+		syntax_error(ini, log, lineno, "NUL byte in the line", NULL);
+		return 1;
+	}
+	if (len > CONF_LINE_MAX) {
+		conf_msg(log, ini->path, lineno, NULL, NULL,
+			 "syntax error: line longer than %u characters", CONF_LINE_MAX);
+		return 1;
+	}
+	if (lineno == 1 && len >= 3 && memcmp(buf, "\xef\xbb\xbf", 3) == 0) {
+		/* iniparser would see "\xef\xbb\xbf[global]": read on past it, to report the rest. */
+		syntax_error(ini, log, lineno,
+			     "the file starts with a UTF-8 byte order mark: save it without", NULL);
+		buf += 3;
+		bom = 1;
+	}
+	s = strip(buf); /* isspace() takes the '\r' of a CRLF line, as iniparser does */
+	if (*s == '\0')
+		return bom;
+	if (s[strlen(s) - 1] == '\\') {
+		/* iniparser would join the next line to this one, comment or not. */
+		syntax_error(ini, log, lineno,
+			     "ends with '\\', which would join the next line to it", s);
+		return 1;
+	}
+	if (*s == ';' || *s == '#')
+		return bom;
+	if (*s == '[') {
+		*sect = NULL;
+		rc = scan_header(ini, log, lineno, s, sect);
+		*in_bad_sect = rc != 0;
+	} else {
+		rc = scan_key(ini, log, lineno, *sect, *in_bad_sect, s);
+	}
+	return rc < 0 ? rc : rc | bom;
+}
+
+/*
+ * Read @p f line by line. Every line iniparser 4.1 would call a syntax error
+ * (or would read differently from what it looks like) is reported here.
+ * Returns the number of syntax errors, or -errno.
+ */
+static int
+ini_scan(struct conf_ini *ini, FILE *f, struct conf_log *log)
+{
+	struct conf_sect *sect = NULL;
+	bool in_bad_sect = false;
+	unsigned int lineno = 0;
+	int n_syntax = 0;
+	size_t cap = 0;
+	char *buf = NULL;
+	ssize_t n;
+	size_t len;
+	int rc = 0;
+
+	while ((n = getline(&buf, &cap, f)) >= 0) {
+		lineno++;
+		len = (size_t)n;
+		if (len > 0 && buf[len - 1] == '\n')
+			len--;
+		buf[len] = '\0';
+		rc = scan_line(ini, log, lineno, buf, len, &sect, &in_bad_sect);
+		if (rc < 0)
+			break;
+		n_syntax += rc;
+		rc = 0;
+	}
+	if (rc == 0 && ferror(f))
+		rc = errno != 0 ? -errno : -EIO;
+	free(buf);
+	return rc != 0 ? rc : n_syntax;
+}
+
+static int
+ini_silent(const char *fmt, ...)
+{
+	(void)fmt;
+	return 0;
+}
+
+/* Whether iniparser read every section and key the pre-scan saw. */
+static bool
+ini_same(const struct conf_ini *ini)
+{
+	char entry[2 * CONF_LINE_MAX + 2];
+	unsigned int i, j;
+
+	for (i = 0; i < ini->n_sects; i++) {
+		const struct conf_sect *s = &ini->sects[i];
+
+		if (!iniparser_find_entry(ini->dict, s->name))
+			return false;
+		for (j = 0; j < s->n_keys; j++) {
+			snprintf(entry, sizeof(entry), "%s:%s", s->name, s->keys[j].name);
+			if (!iniparser_find_entry(ini->dict, entry))
+				return false;
+		}
+	}
+	return true;
+}
+
+int
+conf_ini_load(struct conf_ini *ini, const char *path, struct conf_log *log)
+{
+	struct stat st;
+	FILE *f;
+	int rc;
+
+	memset(ini, 0, sizeof(*ini));
+	ini->path = path;
+	f = fopen(path, "r");
+	if (f == NULL) {
+		rc = -errno;
+		conf_msg(log, path, 0, NULL, NULL, "cannot open: %s", strerror(-rc));
+		return rc;
+	}
+	/*
+	 * iniparser 4.1 can only load by name, so the file is opened twice: a
+	 * pipe would be empty the second time.
+	 */
+	if (fstat(fileno(f), &st) == 0 && !S_ISREG(st.st_mode)) {
+		fclose(f);
+		rc = S_ISDIR(st.st_mode) ? -EISDIR : -EINVAL;
+		if (rc == -EISDIR)
+			conf_msg(log, path, 0, NULL, NULL, "cannot read: %s", strerror(-rc));
+		else
+			conf_msg(log, path, 0, NULL, NULL,
+				 "not a regular file (it is read twice: give a file, not a pipe)");
+		return rc;
+	}
+	errno = 0;
+	rc = ini_scan(ini, f, log);
+	fclose(f);
+	if (rc == -ENOMEM) {
+		log->nomem = true;
+		return rc;
+	}
+	if (rc < 0) {
+		conf_msg(log, path, 0, NULL, NULL, "cannot read: %s", strerror(-rc));
+		return rc;
+	}
+	if (rc > 0)
+		return 0;
+	/*
+	 * iniparser prints its own complaints to stderr; every one of them is
+	 * also a pre-scan error, reported in our format, so silence it.
+	 */
+	iniparser_set_error_callback(ini_silent);
+	ini->dict = iniparser_load(path);
+	iniparser_set_error_callback(NULL);
+	if (ini->dict == NULL || !ini_same(ini)) {
+		conf_msg(log, path, 0, NULL, NULL,
+			 "changed while being read (it is read twice): check it again");
+		if (ini->dict != NULL)
+			iniparser_freedict(ini->dict);
+		ini->dict = NULL;
+	}
+	return 0;
+}
+
+void
+conf_ini_free(struct conf_ini *ini)
+{
+	unsigned int i, j;
+
+	for (i = 0; i < ini->n_sects; i++) {
+		for (j = 0; j < ini->sects[i].n_keys; j++)
+			free(ini->sects[i].keys[j].name);
+		free(ini->sects[i].keys);
+		free(ini->sects[i].name);
+	}
+	free(ini->sects);
+	if (ini->dict != NULL)
+		iniparser_freedict(ini->dict);
+	memset(ini, 0, sizeof(*ini));
+}
+
+unsigned int
+conf_check_keys(const struct conf_ini *ini, struct conf_log *log, const struct conf_sect *s,
+		const char *const *accepted)
+{
+	unsigned int i, j, unknown = 0;
+	char list[512];
+	size_t off;
+
+	for (i = 0; i < s->n_keys; i++) {
+		for (j = 0; accepted[j] != NULL; j++)
+			if (strcmp(s->keys[i].name, accepted[j]) == 0)
+				break;
+		if (accepted[j] != NULL)
+			continue;
+		off = 0;
+		list[0] = '\0';
+		for (j = 0; accepted[j] != NULL && off < sizeof(list); j++)
+			off += (size_t)snprintf(list + off, sizeof(list) - off, "%s%s",
+						j != 0 ? ", " : "", accepted[j]);
+		conf_msg(log, ini->path, s->keys[i].line, s->name, s->keys[i].name,
+			 "unknown key (accepted: %s)", list);
+		unknown++;
+	}
+	return unknown;
+}
+
+const char *
+conf_get(const struct conf_ini *ini, const struct conf_sect *s, const char *key, unsigned int *line)
+{
+	const struct conf_key *k = conf_ini_key(s, key);
+	char entry[2 * CONF_LINE_MAX + 2];
+	const char *v;
+
+	*line = k != NULL ? k->line : s->line;
+	if (k == NULL || ini->dict == NULL)
+		return NULL;
+	snprintf(entry, sizeof(entry), "%s:%s", s->name, key);
+	v = iniparser_getstring(ini->dict, entry, NULL);
+	/*
+	 * The pre-scan saw the key, so iniparser has it; only a section named
+	 * like "a:b" (itself an error) can shadow it. Read that as empty.
+	 */
+	return v != NULL ? v : "";
+}
+
+/* Values */
+
+/*
+ * Decimal, no sign, no leading zero (other tools read 010 as octal), no
+ * trailing junk. -EINVAL: not a number, -EDOM: leading zero, -ERANGE: above
+ * UINT32_MAX.
+ */
+static int
+parse_dec(const char *s, const char **end, uint32_t *out)
+{
+	uint64_t v = 0;
+	const char *p = s;
+
+	if (!isdigit((unsigned char)*p))
+		return -EINVAL;
+	for (; isdigit((unsigned char)*p); p++) {
+		v = v * 10 + (uint64_t)(*p - '0');
+		if (v > UINT32_MAX)
+			v = UINT32_MAX + (uint64_t)1; /* stays "too big", never wraps */
+	}
+	if (end != NULL)
+		*end = p;
+	else if (*p != '\0')
+		return -EINVAL;
+	if (*s == '0' && p - s > 1)
+		return -EDOM;
+	if (v > UINT32_MAX)
+		return -ERANGE;
+	*out = (uint32_t)v;
+	return 0;
+}
+
+int
+conf_get_uint(const struct conf_ini *ini, struct conf_log *log, const struct conf_sect *s,
+	      const char *key, uint32_t min, uint32_t max, uint32_t *out)
+{
+	char clip[CONF_CLIP_BUF];
+	unsigned int line;
+	const char *v = conf_get(ini, s, key, &line);
+	uint32_t n = 0;
+	int rc;
+
+	if (v == NULL)
+		return 1;
+	rc = parse_dec(v, NULL, &n);
+	conf_clip(v, clip, sizeof(clip));
+	if (rc == -EINVAL) {
+		conf_msg(log, ini->path, line, s->name, key,
+			 "'%s' is not a decimal number (accepted: %u..%u)", clip, min, max);
+		return -EINVAL;
+	}
+	if (rc == -EDOM) {
+		conf_msg(log, ini->path, line, s->name, key,
+			 "'%s' has a leading zero, which other tools read as octal "
+			 "(accepted: %u..%u)",
+			 clip, min, max);
+		return -EINVAL;
+	}
+	if (rc == -ERANGE || n < min || n > max) {
+		conf_msg(log, ini->path, line, s->name, key, "'%s' is out of range %u..%u", clip,
+			 min, max);
+		return -EINVAL;
+	}
+	*out = n;
+	return 0;
+}
+
+int
+conf_get_bool(const struct conf_ini *ini, struct conf_log *log, const struct conf_sect *s,
+	      const char *key, bool *out)
+{
+	static const char *const yes[] = { "yes", "true", "on", "1" };
+	static const char *const no[] = { "no", "false", "off", "0" };
+	char clip[CONF_CLIP_BUF];
+	unsigned int line, i;
+	const char *v = conf_get(ini, s, key, &line);
+
+	if (v == NULL)
+		return 1;
+	for (i = 0; i < CONF_DIM(yes); i++) {
+		if (strcasecmp(v, yes[i]) == 0) {
+			*out = true;
+			return 0;
+		}
+		if (strcasecmp(v, no[i]) == 0) {
+			*out = false;
+			return 0;
+		}
+	}
+	conf_msg(log, ini->path, line, s->name, key,
+		 "'%s' is not a boolean (accepted: yes, no, true, false, on, off, 1, 0)",
+		 conf_clip(v, clip, sizeof(clip)));
+	return -EINVAL;
+}
+
+bool
+conf_name_valid(const char *name)
+{
+	size_t len = strlen(name);
+	const char *p;
+
+	if (len == 0 || len >= SL_NAME_MAX)
+		return false;
+	for (p = name; *p != '\0'; p++)
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || *p == '_' ||
+		      *p == '-'))
+			return false;
+	return true;
+}
+
+/*
+ * A dotted quad, four decimal octets without leading zeros ("010" is octal to
+ * inet_aton). Stops at the first character after the fourth octet.
+ */
+static int
+parse_ipv4(const char *s, const char **end, uint32_t *out)
+{
+	uint32_t addr = 0, octet;
+	int i;
+
+	for (i = 0; i < 4; i++) {
+		if (i != 0) {
+			if (*s != '.')
+				return -EINVAL;
+			s++;
+		}
+		if (parse_dec(s, &s, &octet) != 0 || octet > 255)
+			return -EINVAL;
+		addr = addr << 8 | octet;
+	}
+	*end = s;
+	*out = addr;
+	return 0;
+}
+
+static int
+parse_ip(const char *s, uint32_t *addr)
+{
+	const char *end;
+
+	if (parse_ipv4(s, &end, addr) != 0 || *end != '\0')
+		return -EINVAL;
+	return 0;
+}
+
+/* A.B.C.D/LEN, LEN 1..32. */
+static int
+parse_prefix(const char *s, uint32_t *addr, uint8_t *len)
+{
+	const char *end;
+	uint32_t n;
+
+	if (parse_ipv4(s, &end, addr) != 0 || *end != '/')
+		return -EINVAL;
+	if (parse_dec(end + 1, NULL, &n) != 0 || n < 1 || n > 32)
+		return -EINVAL;
+	*len = (uint8_t)n;
+	return 0;
+}
+
+/* A.B.C.D:PORT; -ERANGE when only the port is out of 1..65535. */
+static int
+parse_endpoint(const char *s, uint32_t *addr, uint16_t *port)
+{
+	const char *end;
+	uint32_t n;
+	int rc;
+
+	if (parse_ipv4(s, &end, addr) != 0 || *end != ':')
+		return -EINVAL;
+	rc = parse_dec(end + 1, NULL, &n);
+	if (rc == -EINVAL || rc == -EDOM)
+		return -EINVAL;
+	if (rc == -ERANGE || n < 1 || n > 65535)
+		return -ERANGE;
+	*port = (uint16_t)n;
+	return 0;
+}
+
+/*
+ * Addresses a host may have: not "this network" (0/8), loopback (127/8),
+ * multicast (224/4) or reserved and broadcast (240/4). RFC 1122 3.2.1.3,
+ * RFC 5771, RFC 1112.
+ */
+static bool
+ip_unicast(uint32_t addr)
+{
+	uint32_t first = addr >> 24;
+
+	return first != 0 && first != 127 && first < 224;
+}
+
+#define NOT_UNICAST "is not a unicast address (0/8, 127/8 and 224.0.0.0 and above are not accepted)"
+
+static uint32_t
+prefix_mask(uint8_t len)
+{
+	return len == 0 ? 0 : UINT32_MAX << (32 - len);
+}
+
+char *
+sl_conf_ip_str(uint32_t addr, char *buf)
+{
+	snprintf(buf, 16, "%u.%u.%u.%u", addr >> 24, (addr >> 16) & 0xff, (addr >> 8) & 0xff,
+		 addr & 0xff);
+	return buf;
+}
+
+static const char *const vip_mode_names[] = {
+	[SL_VIP_HTTP] = "http",
+	[SL_VIP_ECHO] = "echo",
+	[SL_VIP_DISCARD] = "discard",
+};
+
+static const char *const lb_algo_names[] = {
+	[SL_LB_ROUNDROBIN] = "roundrobin",
+};
+
+static const char *const idle_names[] = {
+	[SL_IDLE_AUTO] = "auto",
+	[SL_IDLE_ON] = "on",
+	[SL_IDLE_OFF] = "off",
+};
+
+const char *
+sl_conf_vip_mode_name(enum sl_vip_mode m)
+{
+	if ((unsigned int)m < CONF_DIM(vip_mode_names))
+		return vip_mode_names[m];
+	return "?";
+}
+
+const char *
+sl_conf_lb_algo_name(enum sl_lb_algo a)
+{
+	if ((unsigned int)a < CONF_DIM(lb_algo_names))
+		return lb_algo_names[a];
+	return "?";
+}
+
+/*
+ * Look @p v up in @p names; the index, or -1 after reporting it with the
+ * accepted names.
+ */
+static int
+get_enum(const struct conf_ini *ini, struct conf_log *log, const struct conf_sect *s,
+	 const char *key, const char *what, const char *const *names, unsigned int n)
+{
+	char clip[CONF_CLIP_BUF];
+	char list[128];
+	unsigned int line, i;
+	const char *v = conf_get(ini, s, key, &line);
+	size_t off = 0;
+
+	for (i = 0; i < n; i++)
+		if (strcmp(v, names[i]) == 0)
+			return (int)i;
+	list[0] = '\0';
+	for (i = 0; i < n && off < sizeof(list); i++) {
+		const char *sep = i == 0 ? "" : (i == n - 1 ? " or " : ", ");
+
+		off += (size_t)snprintf(list + off, sizeof(list) - off, "%s%s", sep, names[i]);
+	}
+	conf_msg(log, ini->path, line, s->name, key, "'%s' is not %s (accepted: %s)",
+		 conf_clip(v, clip, sizeof(clip)), what, list);
+	return -1;
+}
+
+/* Sections */
+
+enum sect_kind {
+	KIND_GLOBAL,
+	KIND_PORT,
+	KIND_VIP,
+	KIND_POOL,
+	KIND_BACKEND,
+	KIND_UNKNOWN,
+};
+
+/* clang-format off */
+static const char *const global_keys[] = {
+	"mbufs", "mbuf_cache", "idle", "idle_polls", "idle_sleep_us", "neigh_size",
+	"neigh_reachable_ms", "neigh_retry_ms", "neigh_retries", "neigh_hold", NULL
+};
+static const char *const port_keys[] = { "device", "profile", "address", "gateway", NULL };
+static const char *const vip_keys[] = { "listen", "mode", "pool", NULL };
+static const char *const pool_keys[] = { "algorithm", NULL };
+static const char *const backend_keys[] = { "pool", "address", "weight", NULL };
+/* clang-format on */
+
+static const struct {
+	const char *prefix; /* "port." ... ; NULL for [global] */
+	const char *const *keys;
+	unsigned int max;
+	const char *what;  /* plural, for "too many" */
+	const char *limit; /* the macro that sets max */
+} kinds[] = {
+	[KIND_GLOBAL] = { NULL, global_keys, 1, "global", NULL },
+	[KIND_PORT] = { "port", port_keys, SL_PORTS_MAX, "ports", "SL_PORTS_MAX" },
+	[KIND_VIP] = { "vip", vip_keys, SL_VIPS_MAX, "VIPs", "SL_VIPS_MAX" },
+	[KIND_POOL] = { "pool", pool_keys, SL_POOLS_MAX, "pools", "SL_POOLS_MAX" },
+	[KIND_BACKEND] = { "backend", backend_keys, SL_BACKENDS_MAX, "backends",
+			   "SL_BACKENDS_MAX" },
+};
+
+/* One section of the gateway file after the structure pass. */
+struct sect_ref {
+	const struct conf_sect *s;
+	enum sect_kind kind;
+	const char *name; /* NAME of [kind.NAME] */
+	bool stored;	  /* valid name and within the limit: gets a slot in sl_config */
+};
+
+struct load {
+	struct conf_ini ini;
+	struct conf_log *log;
+	struct conf_profiles profiles;
+	struct sl_config *conf;
+	struct sect_ref *refs; /* one per section, in file order */
+	unsigned int n_refs;
+	unsigned int n_port_sects;
+	int vip_line[SL_VIPS_MAX];
+};
+
+static enum sect_kind
+sect_classify(const char *name, const char **suffix)
+{
+	size_t len;
+	int k;
+
+	*suffix = NULL;
+	if (strcmp(name, "global") == 0)
+		return KIND_GLOBAL;
+	for (k = KIND_PORT; k < KIND_UNKNOWN; k++) {
+		len = strlen(kinds[k].prefix);
+		if (strncmp(name, kinds[k].prefix, len) == 0 &&
+		    (name[len] == '.' || name[len] == '\0')) {
+			*suffix = name[len] == '.' ? name + len + 1 : NULL;
+			return (enum sect_kind)k;
+		}
+	}
+	return KIND_UNKNOWN;
+}
+
+/* Kinds, names, counts, unknown keys: what needs no value. */
+static int
+pass_structure(struct load *ld)
+{
+	const struct conf_ini *ini = &ld->ini;
+	unsigned int count[KIND_UNKNOWN] = { 0 };
+	char clip[CONF_CLIP_BUF];
+	unsigned int i;
+
+	ld->refs = calloc(ini->n_sects != 0 ? ini->n_sects : 1, sizeof(*ld->refs));
+	if (ld->refs == NULL)
+		return -ENOMEM;
+	for (i = 0; i < ini->n_sects; i++) {
+		const struct conf_sect *s = &ini->sects[i];
+		struct sect_ref *r = &ld->refs[ld->n_refs++];
+
+		r->s = s;
+		r->kind = sect_classify(s->name, &r->name);
+		if (r->kind == KIND_UNKNOWN) {
+			conf_msg(ld->log, ini->path, s->line, s->name, NULL,
+				 "unknown section (accepted: [global], [port.NAME], [vip.NAME], "
+				 "[pool.NAME], [backend.NAME])");
+			continue;
+		}
+		if (r->kind == KIND_PORT)
+			ld->n_port_sects++;
+		conf_check_keys(ini, ld->log, s, kinds[r->kind].keys);
+		if (r->kind == KIND_GLOBAL) {
+			r->stored = true;
+			continue;
+		}
+		if (r->name == NULL) {
+			conf_msg(ld->log, ini->path, s->line, s->name, NULL,
+				 "a name is needed: [%s.NAME]", kinds[r->kind].prefix);
+			continue;
+		}
+		if (!conf_name_valid(r->name)) {
+			conf_msg(ld->log, ini->path, s->line, s->name, NULL,
+				 "'%s' is not a valid name (1..31 of a-z, 0-9, _ and -)",
+				 conf_clip(r->name, clip, sizeof(clip)));
+			continue;
+		}
+		if (++count[r->kind] > kinds[r->kind].max) {
+			conf_msg(ld->log, ini->path, s->line, s->name, NULL,
+				 "too many %s: at most %u (%s)", kinds[r->kind].what,
+				 kinds[r->kind].max, kinds[r->kind].limit);
+			continue;
+		}
+		r->stored = true;
+	}
+	if (ld->n_port_sects == 0)
+		conf_msg(ld->log, ini->path, 0, NULL, NULL,
+			 "no [port.NAME] section: at least one port is required");
+	return 0;
+}
+
+static const char *
+get_required(struct load *ld, const struct conf_sect *s, const char *key, unsigned int *line)
+{
+	const char *v = conf_get(&ld->ini, s, key, line);
+
+	if (v == NULL)
+		conf_msg(ld->log, ld->ini.path, *line, s->name, key, "required key missing");
+	return v;
+}
+
+static void
+parse_global(struct load *ld, const struct conf_sect *s)
+{
+	static const struct {
+		const char *key;
+		uint32_t min, max;
+		size_t off;
+	} nums[] = {
+	/* clang-format off */
+#define G(k, lo, hi) { #k, lo, hi, offsetof(struct sl_conf_global, k) }
+		G(mbufs, 1023, 4194303),
+		G(mbuf_cache, 0, 512),
+		G(idle_polls, 1, 1000000),
+		G(idle_sleep_us, 0, 100000),
+		G(neigh_size, 16, 1048576),
+		G(neigh_reachable_ms, 1000, 3600000),
+		G(neigh_retry_ms, 10, 60000),
+		G(neigh_retries, 1, 100),
+		G(neigh_hold, 0, 65536),
+#undef G
+		/* clang-format on */
+	};
+	struct sl_conf_global *g = &ld->conf->global;
+	unsigned int i, line;
+	int m;
+
+	for (i = 0; i < CONF_DIM(nums); i++)
+		conf_get_uint(&ld->ini, ld->log, s, nums[i].key, nums[i].min, nums[i].max,
+			      (uint32_t *)((char *)g + nums[i].off));
+	if (conf_get(&ld->ini, s, "idle", &line) != NULL) {
+		m = get_enum(&ld->ini, ld->log, s, "idle", "an idle mode", idle_names,
+			     CONF_DIM(idle_names));
+		if (m >= 0)
+			g->idle = (enum sl_idle_mode)m;
+	}
+}
+
+static void
+parse_pool(struct load *ld, const struct conf_sect *s, struct sl_conf_pool *p)
+{
+	unsigned int line;
+	int a;
+
+	p->algorithm = SL_LB_ROUNDROBIN;
+	if (conf_get(&ld->ini, s, "algorithm", &line) == NULL)
+		return;
+	a = get_enum(&ld->ini, ld->log, s, "algorithm", "an algorithm", lb_algo_names,
+		     CONF_DIM(lb_algo_names));
+	if (a >= 0)
+		p->algorithm = (enum sl_lb_algo)a;
+}
+
+/*
+ * The pool a VIP or backend names (case-insensitive, as section names are).
+ * Returns its index; -1 after reporting that it names none; -2 when it names a
+ * pool section that got no slot (that section is reported already).
+ */
+static int
+resolve_pool(struct load *ld, const struct conf_sect *s, const char *v, unsigned int line)
+{
+	char clip[CONF_CLIP_BUF], lc[CONF_CLIP_BUF];
+	unsigned int i, idx = 0;
+	char *c;
+
+	for (i = 0; i < ld->n_refs; i++) {
+		const struct sect_ref *r = &ld->refs[i];
+
+		if (r->kind != KIND_POOL || r->name == NULL)
+			continue;
+		if (strcasecmp(r->name, v) == 0)
+			return r->stored ? (int)idx : -2;
+		if (r->stored)
+			idx++;
+	}
+	conf_clip(v, clip, sizeof(clip));
+	memcpy(lc, clip, sizeof(lc));
+	lower(lc);
+	for (c = lc; *c != '\0'; c++)
+		if (*c == ']')
+			*c = '?';
+	conf_msg(ld->log, ld->ini.path, line, s->name, "pool", "'%s' names no [pool.%s]", clip, lc);
+	return -1;
+}
+
+static void
+parse_port_profile(struct load *ld, const struct conf_sect *s, struct sl_conf_port *p,
+		   bool device_ok)
+{
+	char clip[CONF_CLIP_BUF];
+	char name[SL_NAME_MAX];
+	unsigned int line;
+	const char *v = conf_get(&ld->ini, s, "profile", &line);
+	int rc;
+
+	if (v != NULL) {
+		/* A file name under the profile folder: no '/', no "..". */
+		if (strlen(v) >= sizeof(name)) {
+			name[0] = '\0';
+		} else {
+			memcpy(name, v, strlen(v) + 1);
+			lower(name);
+		}
+		if (!conf_name_valid(name)) {
+			conf_msg(ld->log, ld->ini.path, line, s->name, "profile",
+				 "'%s' is not a profile name (1..31 of a-z, 0-9, _ and -)",
+				 conf_clip(v, clip, sizeof(clip)));
+			return;
+		}
+		if (!conf_profile_exists(ld->profiles.dir, name)) {
+			conf_msg(ld->log, ld->ini.path, line, s->name, "profile",
+				 "'%s' not found in %s", conf_clip(v, clip, sizeof(clip)),
+				 ld->profiles.dir);
+			return;
+		}
+	} else if (device_ok) {
+		conf_profile_derive(ld->profiles.dir, p->device, name);
+	} else {
+		return;
+	}
+	rc = conf_profile_get(&ld->profiles, ld->log, name, &p->profile);
+	if (rc == -ENOENT)
+		/* Only when it vanished since conf_profile_exists(). */
+		conf_msg(ld->log, ld->ini.path, line, s->name, "profile", "'%s' not found in %s",
+			 name, ld->profiles.dir);
+}
+
+static void
+parse_port(struct load *ld, const struct conf_sect *s, struct sl_conf_port *p)
+{
+	const struct sl_config *conf = ld->conf;
+	char clip[CONF_CLIP_BUF], ip[16];
+	bool device_ok = false, addr_ok = false;
+	uint32_t mask, net, bcast;
+	unsigned int line, i;
+	const char *v;
+
+	v = get_required(ld, s, "device", &line);
+	if (v != NULL) {
+		if (*v == '\0') {
+			conf_msg(ld->log, ld->ini.path, line, s->name, "device",
+				 "'' is not a device (an ethdev name such as net_tap0 or a PCI "
+				 "address such as 0000:03:00.0)");
+		} else if (strlen(v) >= sizeof(p->device)) {
+			conf_msg(ld->log, ld->ini.path, line, s->name, "device",
+				 "'%s' is longer than %zu characters",
+				 conf_clip(v, clip, sizeof(clip)), sizeof(p->device) - 1);
+		} else {
+			memcpy(p->device, v, strlen(v) + 1);
+			device_ok = true;
+			for (i = 0; i < conf->n_ports; i++) {
+				if (strcmp(conf->ports[i].device, v) == 0) {
+					conf_msg(ld->log, ld->ini.path, line, s->name, "device",
+						 "'%s' is already the device of [port.%s]",
+						 conf_clip(v, clip, sizeof(clip)),
+						 conf->ports[i].name);
+					break;
+				}
+			}
+		}
+	}
+	parse_port_profile(ld, s, p, device_ok);
+
+	v = get_required(ld, s, "address", &line);
+	if (v != NULL) {
+		conf_clip(v, clip, sizeof(clip));
+		if (parse_prefix(v, &p->addr, &p->prefix_len) != 0) {
+			conf_msg(ld->log, ld->ini.path, line, s->name, "address",
+				 "'%s' is not an IPv4 prefix (A.B.C.D/LEN, LEN 1..32)", clip);
+		} else if (!ip_unicast(p->addr)) {
+			conf_msg(ld->log, ld->ini.path, line, s->name, "address",
+				 "'%s' " NOT_UNICAST, clip);
+		} else {
+			mask = prefix_mask(p->prefix_len);
+			net = p->addr & mask;
+			bcast = net | ~mask;
+			/* /31 (RFC 3021) and /32 have no network or broadcast address. */
+			if (p->prefix_len <= 30 && p->addr == net)
+				conf_msg(ld->log, ld->ini.path, line, s->name, "address",
+					 "'%s' is the network address of its subnet "
+					 "(a host address is needed)",
+					 clip);
+			else if (p->prefix_len <= 30 && p->addr == bcast)
+				conf_msg(ld->log, ld->ini.path, line, s->name, "address",
+					 "'%s' is the broadcast address of its subnet "
+					 "(a host address is needed)",
+					 clip);
+			else
+				addr_ok = true;
+		}
+	}
+
+	v = conf_get(&ld->ini, s, "gateway", &line);
+	if (v == NULL)
+		return;
+	conf_clip(v, clip, sizeof(clip));
+	if (parse_ip(v, &p->gateway) != 0) {
+		conf_msg(ld->log, ld->ini.path, line, s->name, "gateway",
+			 "'%s' is not an IPv4 address (A.B.C.D)", clip);
+		return;
+	}
+	if (!ip_unicast(p->gateway)) {
+		conf_msg(ld->log, ld->ini.path, line, s->name, "gateway", "'%s' " NOT_UNICAST,
+			 clip);
+		return;
+	}
+	if (!addr_ok)
+		return;
+	mask = prefix_mask(p->prefix_len);
+	net = p->addr & mask;
+	bcast = net | ~mask;
+	if ((p->gateway & mask) != net)
+		conf_msg(ld->log, ld->ini.path, line, s->name, "gateway",
+			 "'%s' is outside the port's subnet %s/%u (a next hop must be on-link)",
+			 clip, sl_conf_ip_str(net, ip), p->prefix_len);
+	else if (p->gateway == p->addr)
+		conf_msg(ld->log, ld->ini.path, line, s->name, "gateway",
+			 "'%s' is the port's own address", clip);
+	else if (p->prefix_len <= 30 && (p->gateway == net || p->gateway == bcast))
+		conf_msg(ld->log, ld->ini.path, line, s->name, "gateway",
+			 "'%s' is the %s address of the port's subnet", clip,
+			 p->gateway == net ? "network" : "broadcast");
+}
+
+/* Parse an A.B.C.D:PORT key, reporting what is wrong. */
+static int
+get_endpoint(struct load *ld, const struct conf_sect *s, const char *key, const char *v,
+	     unsigned int line, uint32_t *addr, uint16_t *port)
+{
+	char clip[CONF_CLIP_BUF];
+	int rc = parse_endpoint(v, addr, port);
+
+	conf_clip(v, clip, sizeof(clip));
+	if (rc == -EINVAL) {
+		conf_msg(ld->log, ld->ini.path, line, s->name, key,
+			 "'%s' is not an IPv4 address and port (A.B.C.D:PORT)", clip);
+		return rc;
+	}
+	if (rc == -ERANGE) {
+		char pclip[CONF_CLIP_BUF];
+
+		/* parse_endpoint() gives -ERANGE only past the ':'. */
+		conf_msg(ld->log, ld->ini.path, line, s->name, key,
+			 "'%s': port '%s' is out of range 1..65535", clip,
+			 conf_clip(strrchr(v, ':') + 1, pclip, sizeof(pclip)));
+		return rc;
+	}
+	if (!ip_unicast(*addr)) {
+		conf_msg(ld->log, ld->ini.path, line, s->name, key, "'%s' " NOT_UNICAST, clip);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static void
+parse_vip(struct load *ld, const struct conf_sect *s, struct sl_conf_vip *vip)
+{
+	const struct sl_config *conf = ld->conf;
+	unsigned int line, pool_line, i;
+	bool mode_ok = true;
+	const char *v;
+	int m;
+
+	vip->mode = SL_VIP_HTTP;
+	vip->pool = -1;
+	v = get_required(ld, s, "listen", &line);
+	if (v != NULL && get_endpoint(ld, s, "listen", v, line, &vip->addr, &vip->port) == 0) {
+		for (i = 0; i < conf->n_vips; i++) {
+			if (conf->vips[i].addr == vip->addr && conf->vips[i].port == vip->port) {
+				char clip[CONF_CLIP_BUF];
+
+				conf_msg(ld->log, ld->ini.path, line, s->name, "listen",
+					 "'%s' is already the listen address of [vip.%s] "
+					 "(line %d)",
+					 conf_clip(v, clip, sizeof(clip)), conf->vips[i].name,
+					 ld->vip_line[i]);
+				break;
+			}
+		}
+	}
+	if (conf_get(&ld->ini, s, "mode", &line) != NULL) {
+		m = get_enum(&ld->ini, ld->log, s, "mode", "a mode", vip_mode_names,
+			     CONF_DIM(vip_mode_names));
+		if (m >= 0)
+			vip->mode = (enum sl_vip_mode)m;
+		else
+			mode_ok = false;
+	}
+	v = conf_get(&ld->ini, s, "pool", &pool_line);
+	if (!mode_ok) {
+		if (v != NULL)
+			resolve_pool(ld, s, v, pool_line);
+		return;
+	}
+	if (vip->mode != SL_VIP_HTTP) {
+		if (v != NULL)
+			conf_msg(ld->log, ld->ini.path, pool_line, s->name, "pool",
+				 "pool applies to mode http only");
+		return;
+	}
+	if (v == NULL)
+		conf_msg(ld->log, ld->ini.path, pool_line, s->name, "pool",
+			 "required key missing (mode http relays to a pool)");
+	else
+		vip->pool = resolve_pool(ld, s, v, pool_line);
+}
+
+static void
+parse_backend(struct load *ld, const struct conf_sect *s, struct sl_conf_backend *b)
+{
+	unsigned int line;
+	const char *v;
+
+	b->pool = -1;
+	b->weight = 1;
+	v = get_required(ld, s, "pool", &line);
+	if (v != NULL)
+		b->pool = resolve_pool(ld, s, v, line);
+	v = get_required(ld, s, "address", &line);
+	if (v != NULL)
+		get_endpoint(ld, s, "address", v, line, &b->addr, &b->port);
+	conf_get_uint(&ld->ini, ld->log, s, "weight", 0, 1000, &b->weight);
+}
+
+static void
+copy_name(char *dst, const char *name)
+{
+	/* Names are checked to fit; scratch entries may hold anything. */
+	snprintf(dst, SL_NAME_MAX, "%s", name != NULL ? name : "");
+}
+
+/*
+ * Values and references. Sections that got no slot (bad name, over the limit)
+ * are parsed into a scratch entry all the same, so their values are checked.
+ */
+static int
+pass_values(struct load *ld)
+{
+	struct sl_config *conf = ld->conf;
+	unsigned int i;
+	union {
+		struct sl_conf_port port;
+		struct sl_conf_vip vip;
+		struct sl_conf_pool pool;
+		struct sl_conf_backend backend;
+	} *scratch = calloc(1, sizeof(*scratch));
+
+	if (scratch == NULL)
+		return -ENOMEM;
+	/* Pools first: VIPs and backends name them by their index. */
+	for (i = 0; i < ld->n_refs; i++) {
+		const struct sect_ref *r = &ld->refs[i];
+		struct sl_conf_pool *p = &scratch->pool;
+
+		if (r->kind != KIND_POOL)
+			continue;
+		if (r->stored)
+			p = &conf->pools[conf->n_pools++];
+		copy_name(p->name, r->name);
+		parse_pool(ld, r->s, p);
+	}
+	for (i = 0; i < ld->n_refs; i++) {
+		const struct sect_ref *r = &ld->refs[i];
+
+		memset(scratch, 0, sizeof(*scratch));
+		switch (r->kind) {
+		case KIND_GLOBAL:
+			parse_global(ld, r->s);
+			break;
+		case KIND_PORT: {
+			struct sl_conf_port *p =
+				r->stored ? &conf->ports[conf->n_ports] : &scratch->port;
+
+			copy_name(p->name, r->name);
+			parse_port(ld, r->s, p);
+			if (r->stored)
+				conf->n_ports++;
+			break;
+		}
+		case KIND_VIP: {
+			struct sl_conf_vip *v =
+				r->stored ? &conf->vips[conf->n_vips] : &scratch->vip;
+
+			copy_name(v->name, r->name);
+			parse_vip(ld, r->s, v);
+			if (r->stored)
+				ld->vip_line[conf->n_vips++] = (int)r->s->line;
+			break;
+		}
+		case KIND_BACKEND: {
+			struct sl_conf_backend *b =
+				r->stored ? &conf->backends[conf->n_backends] : &scratch->backend;
+
+			copy_name(b->name, r->name);
+			parse_backend(ld, r->s, b);
+			if (r->stored)
+				conf->n_backends++;
+			break;
+		}
+		case KIND_POOL:
+		case KIND_UNKNOWN:
+			break;
+		}
+	}
+	free(scratch);
+	return 0;
+}
+
+static void
+global_defaults(struct sl_conf_global *g)
+{
+	g->mbufs = 16383;
+	g->mbuf_cache = 256;
+	g->idle = SL_IDLE_AUTO;
+	g->idle_polls = 256;
+	g->idle_sleep_us = 200;
+	g->neigh_size = 1024;
+	g->neigh_reachable_ms = 30000;
+	g->neigh_retry_ms = 1000;
+	g->neigh_retries = 3;
+	g->neigh_hold = 256;
+}
+
+struct sl_config *
+sl_conf_load(const char *path, const char *profile_dir, FILE *errf)
+{
+	struct conf_log log = { 0 };
+	struct load ld = { .log = &log };
+	int rc;
+
+	if (errf == NULL)
+		errf = stderr;
+#ifdef SL_PROFILE_DIR
+	if (profile_dir == NULL)
+		profile_dir = SL_PROFILE_DIR;
+#endif
+	if (path == NULL || profile_dir == NULL) {
+		errno = EINVAL;
+		return NULL;
+	}
+	ld.profiles.dir = profile_dir;
+	ld.conf = calloc(1, sizeof(*ld.conf));
+	if (ld.conf == NULL) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	if (strlen(path) >= sizeof(ld.conf->path)) {
+		conf_msg(&log, path, 0, NULL, NULL, "path longer than %zu characters",
+			 sizeof(ld.conf->path) - 1);
+		rc = -ENAMETOOLONG;
+		goto out;
+	}
+	memcpy(ld.conf->path, path, strlen(path) + 1);
+	global_defaults(&ld.conf->global);
+	/* The file's own messages come first, then those of each profile. */
+	log_rank(&log, path);
+
+	rc = conf_ini_load(&ld.ini, path, &log);
+	if (rc != 0)
+		goto out;
+	rc = pass_structure(&ld);
+	if (rc == 0 && ld.ini.dict != NULL)
+		rc = pass_values(&ld);
+	if (rc == 0 && log.nomem)
+		rc = -ENOMEM;
+	if (rc == 0 && conf_log_errors(&log) != 0)
+		rc = -EINVAL;
+out:
+	if (rc == -ENOMEM)
+		log.nomem = true;
+	log_flush(&log, path, errf);
+	conf_profiles_free(&ld.profiles);
+	conf_ini_free(&ld.ini);
+	free(ld.refs);
+	if (rc != 0) {
+		free(ld.conf);
+		errno = -rc;
+		return NULL;
+	}
+	return ld.conf;
+}
+
+void
+sl_conf_free(struct sl_config *conf)
+{
+	free(conf);
+}
+
+/* A value iniparser reads back as written: quoted when it holds ; # or edge spaces. */
+static void
+dump_value(FILE *f, const char *key, const char *v)
+{
+	size_t len = strlen(v);
+
+	if (strpbrk(v, ";#") != NULL ||
+	    (len != 0 && (isspace((unsigned char)v[0]) || isspace((unsigned char)v[len - 1]))))
+		fprintf(f, "%s = \"%s\"\n", key, v);
+	else
+		fprintf(f, "%s = %s\n", key, v);
+}
+
+void
+sl_conf_dump(const struct sl_config *conf, FILE *f)
+{
+	const struct sl_conf_global *g = &conf->global;
+	char ip[16];
+	unsigned int i;
+
+	fprintf(f, "[global]\n");
+	fprintf(f, "mbufs = %u\n", g->mbufs);
+	fprintf(f, "mbuf_cache = %u\n", g->mbuf_cache);
+	fprintf(f, "idle = %s\n",
+		(unsigned int)g->idle < CONF_DIM(idle_names) ? idle_names[g->idle] : "?");
+	fprintf(f, "idle_polls = %u\n", g->idle_polls);
+	fprintf(f, "idle_sleep_us = %u\n", g->idle_sleep_us);
+	fprintf(f, "neigh_size = %u\n", g->neigh_size);
+	fprintf(f, "neigh_reachable_ms = %u\n", g->neigh_reachable_ms);
+	fprintf(f, "neigh_retry_ms = %u\n", g->neigh_retry_ms);
+	fprintf(f, "neigh_retries = %u\n", g->neigh_retries);
+	fprintf(f, "neigh_hold = %u\n", g->neigh_hold);
+
+	for (i = 0; i < conf->n_ports; i++) {
+		const struct sl_conf_port *p = &conf->ports[i];
+
+		fprintf(f, "\n[port.%s]\n", p->name);
+		dump_value(f, "device", p->device);
+		fprintf(f, "profile = %s\n", p->profile.name);
+		fprintf(f, "address = %s/%u\n", sl_conf_ip_str(p->addr, ip), p->prefix_len);
+		if (p->gateway != 0)
+			fprintf(f, "gateway = %s\n", sl_conf_ip_str(p->gateway, ip));
+		else
+			fprintf(f, "; gateway: none\n");
+		conf_profile_dump(&p->profile, f);
+	}
+	for (i = 0; i < conf->n_vips; i++) {
+		const struct sl_conf_vip *v = &conf->vips[i];
+
+		fprintf(f, "\n[vip.%s]\n", v->name);
+		fprintf(f, "listen = %s:%u\n", sl_conf_ip_str(v->addr, ip), v->port);
+		fprintf(f, "mode = %s\n", sl_conf_vip_mode_name(v->mode));
+		if (v->pool >= 0 && v->pool < conf->n_pools)
+			fprintf(f, "pool = %s\n", conf->pools[v->pool].name);
+	}
+	for (i = 0; i < conf->n_pools; i++) {
+		const struct sl_conf_pool *p = &conf->pools[i];
+
+		fprintf(f, "\n[pool.%s]\n", p->name);
+		fprintf(f, "algorithm = %s\n", sl_conf_lb_algo_name(p->algorithm));
+	}
+	for (i = 0; i < conf->n_backends; i++) {
+		const struct sl_conf_backend *b = &conf->backends[i];
+
+		fprintf(f, "\n[backend.%s]\n", b->name);
+		if (b->pool >= 0 && b->pool < conf->n_pools)
+			fprintf(f, "pool = %s\n", conf->pools[b->pool].name);
+		fprintf(f, "address = %s:%u\n", sl_conf_ip_str(b->addr, ip), b->port);
+		fprintf(f, "weight = %u\n", b->weight);
+	}
+}

@@ -1,0 +1,172 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/**
+ * @file
+ * Gateway configuration: loading an INI file (iniparser), validating every
+ * key with a message naming file, line, section, key and reason, and the
+ * immutable snapshot the rest of the gateway reads.
+ *
+ * A snapshot is built whole by sl_conf_load() and never modified after it is
+ * returned: workers read it through an RCU-published pointer (see
+ * sl_worker.h), the control thread builds a new one on reload. Addresses and
+ * ports in this header are in host byte order; lib/net converts them once at
+ * start-up.
+ *
+ * Context: control thread only. Allocates with malloc (never on a worker).
+ */
+#ifndef SL_CONF_H
+#define SL_CONF_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#define SL_NAME_MAX 32		/**< longest section suffix (port.NAME), with NUL */
+#define SL_DEVICE_MAX 128	/**< longest ethdev name / devargs, with NUL */
+#define SL_PORTS_MAX 8
+#define SL_VIPS_MAX 64
+#define SL_POOLS_MAX 64
+#define SL_BACKENDS_MAX 1024
+#define SL_RSS_KEY_MAX 52	/**< longest RSS key a PMD takes (i40e: 52 bytes) */
+
+/** A device profile: drivers-config/default.ini overlaid with <name>.ini. */
+struct sl_profile {
+	char name[SL_NAME_MAX];
+	uint16_t max_queues;	/**< most RX/TX queue pairs the PMD supports */
+	uint16_t rx_desc;
+	uint16_t tx_desc;
+	uint16_t mtu;		/**< L3 MTU programmed on the port */
+	bool promiscuous;
+	bool idle;		/**< back off when idle by default (virtual devices) */
+	bool rss;		/**< program hardware RSS on multi-queue ports */
+	uint8_t rss_key_len;	/**< 0: keep the device's own key */
+	uint8_t rss_key[SL_RSS_KEY_MAX];
+	uint64_t rss_hf;	/**< RTE_ETH_RSS_* bits */
+	uint64_t rx_offloads;	/**< RTE_ETH_RX_OFFLOAD_* bits wanted (masked by device capa) */
+	uint64_t tx_offloads;	/**< RTE_ETH_TX_OFFLOAD_* bits wanted (masked by device capa) */
+	uint32_t link_wait_ms;	/**< wait this long for link up at start (0: don't) */
+};
+
+struct sl_conf_port {
+	char name[SL_NAME_MAX];		/**< NAME of [port.NAME] */
+	char device[SL_DEVICE_MAX];	/**< ethdev name as EAL knows it */
+	struct sl_profile profile;	/**< resolved profile */
+	uint32_t addr;			/**< the gateway's address on this port */
+	uint8_t prefix_len;
+	uint32_t gateway;		/**< next hop off the subnet; 0 when none */
+};
+
+enum sl_vip_mode {
+	SL_VIP_HTTP = 0,
+	SL_VIP_ECHO,
+	SL_VIP_DISCARD,
+};
+
+struct sl_conf_vip {
+	char name[SL_NAME_MAX];
+	uint32_t addr;
+	uint16_t port;
+	enum sl_vip_mode mode;
+	int pool;		/**< index into sl_config.pools; -1 when none */
+};
+
+enum sl_lb_algo {
+	SL_LB_ROUNDROBIN = 0,
+};
+
+struct sl_conf_pool {
+	char name[SL_NAME_MAX];
+	enum sl_lb_algo algorithm;
+};
+
+struct sl_conf_backend {
+	char name[SL_NAME_MAX];
+	int pool;		/**< index into sl_config.pools */
+	uint32_t addr;
+	uint16_t port;
+	uint32_t weight;	/**< 0..1000; 0: never picked */
+};
+
+enum sl_idle_mode {
+	SL_IDLE_AUTO = 0,	/**< on when every port's profile says idle = yes */
+	SL_IDLE_ON,
+	SL_IDLE_OFF,
+};
+
+/** [global]: process-wide settings. */
+struct sl_conf_global {
+	uint32_t mbufs;			/**< mbufs in the packet pool */
+	uint32_t mbuf_cache;		/**< per-lcore mempool cache */
+	enum sl_idle_mode idle;
+	uint32_t idle_polls;		/**< empty polls before a worker backs off */
+	uint32_t idle_sleep_us;		/**< longest sleep of an idle worker */
+	uint32_t neigh_size;		/**< neighbour table entries */
+	uint32_t neigh_reachable_ms;	/**< an entry is confirmed again after this */
+	uint32_t neigh_retry_ms;	/**< interval between ARP requests */
+	uint32_t neigh_retries;		/**< requests before an entry fails */
+	uint32_t neigh_hold;		/**< packets held per worker awaiting resolution */
+};
+
+struct sl_config {
+	char path[4096];	/**< the file it was loaded from */
+	struct sl_conf_global global;
+	uint16_t n_ports;
+	uint16_t n_vips;
+	uint16_t n_pools;
+	uint16_t n_backends;
+	struct sl_conf_port ports[SL_PORTS_MAX];
+	struct sl_conf_vip vips[SL_VIPS_MAX];
+	struct sl_conf_pool pools[SL_POOLS_MAX];
+	struct sl_conf_backend backends[SL_BACKENDS_MAX];
+};
+
+/**
+ * Load and validate a gateway configuration.
+ *
+ * Every problem found is written to @p errf as one line, without stopping at
+ * the first:
+ *   FILE:LINE: [SECTION] KEY: REASON
+ * (FILE is @p path or a profile's path as opened, profile_dir/NAME.ini; a
+ * missing required key names its section's line; LINE is omitted for a
+ * problem of the file as a whole, such as "no [port.NAME] section"). Lines
+ * are written once everything is checked, sorted by file (@p path first) and
+ * line. docs/configuration.md lists every key and rule.
+ *
+ * A file with a syntax error is checked for its structure (sections, names,
+ * unknown keys, duplicates) but not for its values: iniparser reads no file
+ * with a syntax error.
+ *
+ * Context: control thread; not reentrant (iniparser's error callback is
+ * process-wide state, switched off and back to its default during the load).
+ *
+ * @param path         the INI file
+ * @param profile_dir  folder holding default.ini and <profile>.ini; NULL: the
+ *                     SL_PROFILE_DIR the build was configured with
+ * @param errf         where messages go (stderr, or a memstream in tests);
+ *                     NULL: stderr
+ * @return the snapshot, or NULL when anything was wrong (errno EINVAL), the
+ *         file could not be opened or read (errno from fopen or read, and one
+ *         line FILE: cannot open: REASON) or memory ran out (ENOMEM).
+ */
+struct sl_config *sl_conf_load(const char *path, const char *profile_dir, FILE *errf);
+
+/** Free a snapshot returned by sl_conf_load(); NULL is accepted. */
+void sl_conf_free(struct sl_config *conf);
+
+/**
+ * Write the effective configuration as INI text, every key including the
+ * defaults, so it can be read back by sl_conf_load() with the same
+ * profile_dir into an identical snapshot. Each port's resolved profile
+ * follows as comment lines (it is named by `profile = NAME`; its values come
+ * from the profile files when read back). A port without a gateway gets the
+ * comment "; gateway: none".
+ */
+void sl_conf_dump(const struct sl_config *conf, FILE *f);
+
+/** Name of a VIP mode or LB algorithm, as written in the config. */
+const char *sl_conf_vip_mode_name(enum sl_vip_mode m);
+const char *sl_conf_lb_algo_name(enum sl_lb_algo a);
+
+/** Format a host-order IPv4 address into @p buf (at least 16 bytes); returns buf. */
+char *sl_conf_ip_str(uint32_t addr, char *buf);
+
+#endif /* SL_CONF_H */

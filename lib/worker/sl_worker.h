@@ -1,0 +1,92 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/**
+ * @file
+ * The worker lcore: a run-to-completion poll loop over one RX/TX queue pair
+ * of every port, with transmit buffering, idle back-off for shared machines
+ * and busy/idle cycle accounting.
+ *
+ * Each struct sl_worker is owned by the lcore that runs it; the control
+ * thread reads its counters (plain 64-bit loads, a torn value is impossible
+ * on the 64-bit targets DPDK supports) and never writes them.
+ *
+ * Workers are urcu-qsbr readers: registered at start, a quiescent state
+ * announced once per loop iteration, offline while sleeping. Anything the
+ * control thread publishes with rcu_assign_pointer() may be read between two
+ * iterations without further locking.
+ */
+#ifndef SL_WORKER_H
+#define SL_WORKER_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <rte_common.h>
+#include <rte_ethdev.h>
+
+#include "sl_conf.h"
+#include "sl_net.h"
+
+#define SL_WORKERS_MAX RTE_MAX_LCORE
+#define SL_BURST 32
+
+/** One (port, queue) pair a worker polls. */
+struct sl_worker_port {
+	uint16_t port_id;
+	uint16_t queue;
+	struct rte_eth_dev_tx_buffer *txb;
+};
+
+/** Per-worker counters; written by the owning lcore only. */
+struct sl_worker_stats {
+	uint64_t loops;		/**< poll-loop iterations */
+	uint64_t rx;		/**< packets received */
+	uint64_t tx;		/**< packets the device accepted */
+	uint64_t tx_drop;	/**< packets the device refused (also net TX_FULL) */
+	uint64_t busy_tsc;	/**< cycles in iterations that had work */
+	uint64_t idle_tsc;	/**< cycles in iterations without work, sleeps included */
+	uint64_t sleeps;	/**< idle sleeps taken */
+};
+
+struct sl_worker {
+	unsigned int id;	/**< 0..n_workers-1; worker 0 owns ARP */
+	unsigned int lcore_id;
+	uint16_t n_ports;
+	struct sl_worker_port ports[SL_PORTS_MAX];
+	bool idle;		/**< back off when idle */
+	uint32_t idle_polls;
+	uint32_t idle_sleep_us;
+	struct sl_net_worker net;
+	struct sl_worker_stats stats;
+} __rte_cache_aligned;
+
+/**
+ * Prepare worker @p id to poll queue @p id of every port of @p net.
+ * @return 0 or -errno (-ENOMEM).
+ * Context: control thread, before the lcore is launched. Allocates.
+ */
+int sl_worker_init(struct sl_worker *w, unsigned int id, unsigned int lcore_id,
+		   struct sl_net *net, struct rte_mempool *pool, const struct sl_config *conf,
+		   bool idle);
+
+/** The lcore entry point (rte_eal_remote_launch); @p arg is a struct sl_worker. */
+int sl_worker_main(void *arg);
+
+/** Ask every worker to leave its loop. Async-signal-safe. */
+void sl_worker_stop(void);
+
+/** True once sl_worker_stop() was called. */
+bool sl_worker_stopping(void);
+
+/**
+ * Release what sl_worker_init() took: flushes and frees TX buffers and the
+ * packets lib/net holds. Context: control thread, after the lcore returned.
+ */
+void sl_worker_fini(struct sl_worker *w);
+
+/**
+ * The config snapshot workers read, published with rcu_assign_pointer().
+ * Readers: workers (qsbr online) or a thread holding rcu_read_lock().
+ */
+extern struct sl_config *sl_worker_conf;
+
+#endif /* SL_WORKER_H */

@@ -1,0 +1,240 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The worker poll loop. One iteration: receive a burst from each port's
+ * queue, run each frame through lib/net (and, later, TCP and HTTP) to
+ * completion, let lib/net do its periodic work, flush the TX buffers, account
+ * the cycles, announce a quiescent state. Nothing here blocks, allocates or
+ * makes a syscall unless the worker is idle and allowed to sleep.
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <signal.h>
+
+#include <rte_cycles.h>
+#include <rte_ethdev.h>
+#include <rte_lcore.h>
+#include <rte_log.h>
+#include <rte_malloc.h>
+#include <rte_mbuf.h>
+#include <rte_pause.h>
+#include <rte_ring.h>
+
+#include <urcu-qsbr.h>
+
+#include "sl_worker.h"
+
+RTE_LOG_REGISTER_SUFFIX(sl_worker_logtype, worker, INFO);
+#define WLOG(level, fmt, ...) \
+	rte_log(RTE_LOG_##level, sl_worker_logtype, "worker: " fmt "\n", ##__VA_ARGS__)
+
+struct sl_config *sl_worker_conf;
+
+static volatile int stop_requested;
+
+void
+sl_worker_stop(void)
+{
+	__atomic_store_n(&stop_requested, 1, __ATOMIC_RELEASE);
+}
+
+bool
+sl_worker_stopping(void)
+{
+	return __atomic_load_n(&stop_requested, __ATOMIC_ACQUIRE) != 0;
+}
+
+/* lib/net's transmit hook: buffer the frame on this worker's queue of the port. */
+static void
+worker_tx(void *arg, uint16_t iface, struct rte_mbuf *m)
+{
+	struct sl_worker *w = arg;
+	struct sl_worker_port *p = &w->ports[iface];
+
+	w->stats.tx += rte_eth_tx_buffer(p->port_id, p->queue, p->txb, m);
+}
+
+/* Called by rte_eth_tx_buffer(_flush) with what the device refused. */
+static void
+worker_tx_error(struct rte_mbuf **pkts, uint16_t unsent, void *arg)
+{
+	struct sl_worker *w = arg;
+
+	rte_pktmbuf_free_bulk(pkts, unsent);
+	w->stats.tx_drop += unsent;
+	w->net.stats.drop[SL_DROP_TX_FULL] += unsent;
+}
+
+int
+sl_worker_init(struct sl_worker *w, unsigned int id, unsigned int lcore_id, struct sl_net *net,
+	       struct rte_mempool *pool, const struct sl_config *conf, bool idle)
+{
+	unsigned int socket = rte_lcore_to_socket_id(lcore_id);
+	uint16_t i;
+	int rc;
+
+	memset(w, 0, sizeof(*w));
+	w->id = id;
+	w->lcore_id = lcore_id;
+	w->idle = idle;
+	w->idle_polls = conf->global.idle_polls;
+	w->idle_sleep_us = conf->global.idle_sleep_us;
+	w->n_ports = net->n_ifaces;
+	for (i = 0; i < net->n_ifaces; i++) {
+		struct sl_worker_port *p = &w->ports[i];
+
+		p->port_id = net->ifaces[i].port_id;
+		p->queue = id;
+		p->txb = rte_zmalloc_socket("sl_txb", RTE_ETH_TX_BUFFER_SIZE(SL_BURST), 0, socket);
+		if (p->txb == NULL) {
+			rc = -ENOMEM;
+			goto fail;
+		}
+		rte_eth_tx_buffer_init(p->txb, SL_BURST);
+		rte_eth_tx_buffer_set_err_callback(p->txb, worker_tx_error, w);
+	}
+	rc = sl_net_worker_init(&w->net, net, id, pool, worker_tx, w);
+	if (rc < 0)
+		goto fail;
+	return 0;
+fail:
+	for (i = 0; i < w->n_ports; i++)
+		rte_free(w->ports[i].txb);
+	return rc;
+}
+
+void
+sl_worker_fini(struct sl_worker *w)
+{
+	uint16_t i;
+
+	sl_net_worker_fini(&w->net);
+	for (i = 0; i < w->n_ports; i++) {
+		struct sl_worker_port *p = &w->ports[i];
+
+		if (p->txb == NULL)
+			continue;
+		/* Frames still buffered are freed, not sent: the port may be stopped. */
+		rte_pktmbuf_free_bulk(p->txb->pkts, p->txb->length);
+		p->txb->length = 0;
+		rte_free(p->txb);
+		p->txb = NULL;
+	}
+}
+
+static unsigned int
+worker_rx(struct sl_worker *w)
+{
+	struct rte_mbuf *pkts[SL_BURST];
+	unsigned int total = 0;
+	uint16_t i, j, n;
+
+	for (i = 0; i < w->n_ports; i++) {
+		struct sl_worker_port *p = &w->ports[i];
+
+		n = rte_eth_rx_burst(p->port_id, p->queue, pkts, SL_BURST);
+		total += n;
+		for (j = 0; j < n; j++) {
+			if (j + 1 < n)
+				rte_prefetch0(rte_pktmbuf_mtod(pkts[j + 1], void *));
+			if (sl_net_input(&w->net, i, pkts[j]) == SL_NET_TCP) {
+				/* No TCP consumer yet: count it as an unhandled protocol. */
+				w->net.stats.drop[SL_DROP_IP_PROTO]++;
+				rte_pktmbuf_free(pkts[j]);
+			}
+		}
+	}
+	w->stats.rx += total;
+	return total;
+}
+
+static unsigned int
+worker_flush(struct sl_worker *w)
+{
+	unsigned int sent = 0;
+	uint16_t i;
+
+	for (i = 0; i < w->n_ports; i++) {
+		struct sl_worker_port *p = &w->ports[i];
+
+		if (p->txb->length != 0)
+			sent += rte_eth_tx_buffer_flush(p->port_id, p->queue, p->txb);
+	}
+	w->stats.tx += sent;
+	return sent;
+}
+
+/*
+ * Idle back-off: after idle_polls empty iterations spin with rte_pause() for as
+ * many again, then sleep, doubling from 1 us up to idle_sleep_us. A sleeping
+ * worker is an offline RCU reader so it never holds up a grace period.
+ */
+static void
+worker_idle(struct sl_worker *w, uint32_t *empty, uint32_t *sleep_us)
+{
+	if (!w->idle || ++*empty <= w->idle_polls)
+		return;
+	/*
+	 * Never sleep on work that is only waiting for this worker: frames handed
+	 * to the ARP owner, packets held for a next hop about to resolve.
+	 */
+	if (*empty <= 2 * w->idle_polls || w->idle_sleep_us == 0 || w->net.n_held != 0 ||
+	    (w->net.arp_owner && (!rte_ring_empty(w->net.net->to_owner) ||
+				  !rte_ring_empty(w->net.net->resolve)))) {
+		rte_pause();
+		return;
+	}
+	rcu_thread_offline();
+	rte_delay_us_sleep(*sleep_us);
+	rcu_thread_online();
+	w->stats.sleeps++;
+	if (*sleep_us < w->idle_sleep_us)
+		*sleep_us = RTE_MIN(*sleep_us * 2, w->idle_sleep_us);
+}
+
+int
+sl_worker_main(void *arg)
+{
+	struct sl_worker *w = arg;
+	uint32_t empty = 0, sleep_us = 1;
+	uint64_t prev, now;
+	sigset_t set;
+
+	/*
+	 * net_tap signals received packets with SIGIO; let the control thread
+	 * (on another CPU) take them instead of interrupting this loop.
+	 */
+	sigemptyset(&set);
+	sigaddset(&set, SIGIO);
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
+
+	rcu_register_thread();
+	WLOG(INFO, "worker %u polling on lcore %u (%u ports, idle back-off %s)", w->id,
+	     w->lcore_id, w->n_ports, w->idle ? "on" : "off");
+
+	prev = rte_rdtsc();
+	while (!sl_worker_stopping()) {
+		unsigned int work;
+
+		work = worker_rx(w);
+		now = rte_rdtsc();
+		sl_net_poll(&w->net, now);
+		work += worker_flush(w);
+
+		now = rte_rdtsc();
+		if (work != 0) {
+			w->stats.busy_tsc += now - prev;
+			empty = 0;
+			sleep_us = 1;
+		} else {
+			worker_idle(w, &empty, &sleep_us);
+			now = rte_rdtsc();
+			w->stats.idle_tsc += now - prev;
+		}
+		prev = now;
+		w->stats.loops++;
+		rcu_quiescent_state();
+	}
+	worker_flush(w);
+	rcu_unregister_thread();
+	return 0;
+}

@@ -1,0 +1,329 @@
+# shellcheck shell=bash
+# scripts/lib.sh — shell helpers shared by setup.sh, demo.sh and the integration tests.
+#
+# Source it, do not run it:   . "$(dirname "$0")/lib.sh"
+#
+# What it gives:
+#   sl_log / sl_warn / sl_die        messages on stderr, prefixed with $SL_NAME
+#   sl_require_root
+#   sl_hugepages_ensure [MIN]        reserve >= MIN 2 MiB pages, mount hugetlbfs
+#   sl_tmpdir                        $SL_TMP: per-run temp dir for logs and sockets
+#   sl_ns_create SUFFIX              create namespace "$SL_NS_PREFIX-$$-SUFFIX", echo nothing,
+#                                    sets SL_NS_LAST; stale namespaces of dead PIDs are removed
+#   sl_ns_exec NS CMD...             run a command inside a namespace
+#   sl_tap_to_ns IFACE NS ADDR/LEN [MAC]
+#                                    move a net_tap kernel interface into NS, address it, up
+#   sl_sluice_start CONF [EAL ARG...]
+#                                    start $SLUICE in the background, wait for `ready`;
+#                                    sets SL_SLUICE_PID, SL_SOCK, SL_LOG
+#   sl_cli CMD...                    one CLI command through the unix socket, output on stdout
+#   sl_sluice_stop [TIMEOUT]         SIGTERM by PID, wait, SIGKILL after TIMEOUT s; SL_SLUICE_RC
+#   sl_port_stat TEXT PORT KEY       a counter out of `show port stats all` output
+#   sl_cleanup_trap                  install the EXIT trap (stop processes, delete namespaces,
+#                                    show logs when the script fails)
+#
+# Everything started here is tracked by PID and torn down by PID; nothing is killed by name.
+
+SL_NAME=${SL_NAME:-$(basename "${0:-sluice}" .sh)}
+SL_NS_PREFIX=${SL_NS_PREFIX:-slt}
+SL_HUGEPAGES_MIN=${SL_HUGEPAGES_MIN:-512}
+SL_READY_TIMEOUT=${SL_READY_TIMEOUT:-60}
+
+SL_TMP=${SL_TMP:-}
+SL_NAMESPACES=()	# created by this run, deleted by sl_cleanup
+SL_PIDS=()		# background processes of this run, stopped by sl_cleanup
+SL_LOGS=()		# files shown when the run fails
+SL_SLUICE_PID=
+SL_SLUICE_RC=
+SL_SOCK=
+SL_LOG=
+
+sl_log() { printf '[%s] %s\n' "$SL_NAME" "$*" >&2; }
+sl_warn() { printf '[%s] WARNING: %s\n' "$SL_NAME" "$*" >&2; }
+sl_die() {
+	printf '[%s] ERROR: %s\n' "$SL_NAME" "$*" >&2
+	exit 1
+}
+
+sl_require_root() {
+	[ "$(id -u)" -eq 0 ] || sl_die "must run as root (try: sudo $0)"
+}
+
+# sl_hugepages_ensure [MIN]: at least MIN 2 MiB hugepages reserved (never lowers a larger
+# reservation) and a hugetlbfs mounted. DPDK with --in-memory still takes its memory from
+# the 2 MiB pool.
+sl_hugepages_ensure() {
+	local min=${1:-$SL_HUGEPAGES_MIN} knob cur got
+	knob=/sys/kernel/mm/hugepages/hugepages-2048kB/nr_hugepages
+	[ -w "$knob" ] || knob=/proc/sys/vm/nr_hugepages
+	cur=$(cat "$knob") || return 1
+	if [ "$cur" -lt "$min" ]; then
+		sl_log "reserving $min hugepages of 2 MiB (had $cur)"
+		echo "$min" >"$knob" || return 1
+		got=$(cat "$knob")
+		if [ "$got" -lt "$min" ]; then
+			# Memory may be fragmented: compact it and ask once more.
+			echo 1 >/proc/sys/vm/compact_memory 2>/dev/null || true
+			echo "$min" >"$knob" || return 1
+			got=$(cat "$knob")
+		fi
+		if [ "$got" -lt "$min" ]; then
+			sl_warn "the kernel gave only $got of $min hugepages"
+			return 1
+		fi
+	fi
+	if ! awk '$3 == "hugetlbfs" { found = 1 } END { exit !found }' /proc/mounts; then
+		sl_log "mounting hugetlbfs at /dev/hugepages"
+		mkdir -p /dev/hugepages || return 1
+		mount -t hugetlbfs -o pagesize=2M nodev /dev/hugepages || return 1
+	fi
+	return 0
+}
+
+# sl_tmpdir: create $SL_TMP once per run (short path: it holds the CLI unix socket).
+sl_tmpdir() {
+	if [ -z "$SL_TMP" ] || [ ! -d "$SL_TMP" ]; then
+		SL_TMP=$(mktemp -d "/tmp/sluice-$SL_NAME.XXXXXX") || sl_die "mktemp failed"
+		SL_TMP_OWNED=1
+	fi
+}
+
+# Remove namespaces "$SL_NS_PREFIX-PID-*" whose PID no longer runs (a run that was killed
+# before its trap could clean up).
+sl_ns_reap_stale() {
+	local ns pid
+	for ns in $(ip netns list 2>/dev/null | awk '{ print $1 }'); do
+		case $ns in
+		"$SL_NS_PREFIX"-*-*) ;;
+		*) continue ;;
+		esac
+		pid=${ns#"$SL_NS_PREFIX"-}
+		pid=${pid%%-*}
+		case $pid in
+		'' | *[!0-9]*) continue ;;
+		esac
+		if [ "$pid" != "$$" ] && ! kill -0 "$pid" 2>/dev/null; then
+			sl_log "removing stale namespace $ns (pid $pid is gone)"
+			ip netns del "$ns" 2>/dev/null || true
+		fi
+	done
+}
+
+# sl_ns_create SUFFIX: create namespace "$SL_NS_PREFIX-$$-SUFFIX" with lo up and IPv6 off
+# (no router solicitations or MLD reports to disturb exact packet counts). The name is
+# left in SL_NS_LAST.
+sl_ns_create() {
+	local ns="$SL_NS_PREFIX-$$-$1"
+	sl_ns_reap_stale
+	ip netns add "$ns" || sl_die "cannot create namespace $ns"
+	SL_NAMESPACES+=("$ns")
+	ip -n "$ns" link set lo up
+	ip netns exec "$ns" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 \
+		net.ipv6.conf.default.disable_ipv6=1 >/dev/null 2>&1 || true
+	SL_NS_LAST=$ns
+}
+
+sl_ns_delete() {
+	local ns=$1 i
+	ip netns del "$ns" 2>/dev/null || true
+	for i in "${!SL_NAMESPACES[@]}"; do
+		if [ "${SL_NAMESPACES[$i]}" = "$ns" ]; then unset 'SL_NAMESPACES[i]'; fi
+	done
+	return 0
+}
+
+sl_ns_exec() {
+	local ns=$1
+	shift
+	ip netns exec "$ns" "$@"
+}
+
+# sl_tap_to_ns IFACE NS ADDR/LEN [MAC]
+# The net_tap PMD creates IFACE in the root namespace and opens its queues by name at port
+# set-up: call this only after sluice logged `ready`, or the PMD silently re-creates the
+# interface in the root namespace. net_tap gives the kernel side the same MAC as the DPDK
+# port; pass MAC to give the Linux peer a distinct one, as a real neighbour would have.
+sl_tap_to_ns() {
+	local ifc=$1 ns=$2 addr=$3 mac=${4:-}
+	ip link show dev "$ifc" >/dev/null 2>&1 || {
+		sl_warn "interface $ifc does not exist in the root namespace"
+		return 1
+	}
+	ip link set dev "$ifc" netns "$ns" || return 1
+	# The move re-registers the device: make sure IPv6 stays off on it.
+	ip netns exec "$ns" sysctl -qw "net.ipv6.conf.$ifc.disable_ipv6=1" >/dev/null 2>&1 || true
+	if [ -n "$mac" ]; then
+		ip -n "$ns" link set dev "$ifc" address "$mac" || return 1
+	fi
+	ip -n "$ns" addr add "$addr" dev "$ifc" || return 1
+	ip -n "$ns" link set dev "$ifc" up || return 1
+}
+
+# sl_ns_mac NS IFACE: the MAC of IFACE inside NS, lower case.
+sl_ns_mac() {
+	ip netns exec "$1" cat "/sys/class/net/$2/address"
+}
+
+# sl_ns_counter NS IFACE COUNTER: a kernel interface counter (rx_packets, tx_bytes, ...).
+sl_ns_counter() {
+	ip netns exec "$1" cat "/sys/class/net/$2/statistics/$3"
+}
+
+sl_sluice_bin() {
+	if [ -z "${SLUICE:-}" ]; then
+		SLUICE="${SL_SRC:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)}/build/app/sluice"
+	fi
+	[ -x "$SLUICE" ] || sl_die "sluice binary not found at $SLUICE (run scripts/setup.sh, or set SLUICE)"
+}
+
+# sl_sluice_start CONF [EAL ARG...]
+# Starts sluice in the background with the CLI on a unix socket and waits (up to
+# $SL_READY_TIMEOUT s) for the `ready` log line. --no-pci and --in-memory are always
+# passed (the VM's own virtio NIC must never be probed), with a per-run file prefix so
+# parallel runs do not share a runtime directory. Returns non-zero, with the log shown,
+# when sluice exits or does not get ready in time.
+sl_sluice_start() {
+	local conf=$1 waited=0 limit
+	shift
+	sl_sluice_bin
+	sl_tmpdir
+	local n=${#SL_PIDS[@]}
+	SL_SOCK="$SL_TMP/cli$n.sock"
+	SL_LOG="$SL_TMP/sluice$n.log"
+	SL_LOGS+=("$SL_LOG")
+	rm -f "$SL_SOCK"
+	local eal=(--no-pci --in-memory "--file-prefix=sl${$}_$n" "$@")
+	sl_log "starting: $SLUICE ${eal[*]} -- -f $conf --cli-socket $SL_SOCK"
+	"$SLUICE" "${eal[@]}" -- -f "$conf" --cli-socket "$SL_SOCK" </dev/null >"$SL_LOG" 2>&1 &
+	SL_SLUICE_PID=$!
+	SL_PIDS+=("$SL_SLUICE_PID")
+	limit=$((SL_READY_TIMEOUT * 10))
+	while ! grep -qw ready "$SL_LOG" 2>/dev/null; do
+		if ! kill -0 "$SL_SLUICE_PID" 2>/dev/null; then
+			SL_SLUICE_RC=0
+			wait "$SL_SLUICE_PID" 2>/dev/null || SL_SLUICE_RC=$?
+			sl_warn "sluice exited with status $SL_SLUICE_RC before it was ready; its log:"
+			sed 's/^/    | /' "$SL_LOG" >&2
+			SL_SLUICE_PID=
+			return 1
+		fi
+		if [ "$waited" -ge "$limit" ]; then
+			sl_warn "sluice not ready after ${SL_READY_TIMEOUT}s; its log:"
+			sed 's/^/    | /' "$SL_LOG" >&2
+			return 1
+		fi
+		sleep 0.1
+		waited=$((waited + 1))
+	done
+	# The socket may be bound just after the ready line.
+	waited=0
+	while [ ! -S "$SL_SOCK" ] && [ "$waited" -lt 50 ]; do
+		sleep 0.1
+		waited=$((waited + 1))
+	done
+	[ -S "$SL_SOCK" ] || {
+		sl_warn "sluice is ready but its CLI socket $SL_SOCK does not exist"
+		return 1
+	}
+	sl_log "sluice is ready (pid $SL_SLUICE_PID)"
+}
+
+# sl_cli CMD...: run one CLI command through the socket; EOF on stdin ends the session.
+# Output on stdout. Bounded: socat waits up to 5 s for the answer, 15 s in all.
+sl_cli() {
+	local sock=${SL_CLI_SOCK:-$SL_SOCK}
+	[ -S "$sock" ] || {
+		sl_warn "no CLI socket at '$sock'"
+		return 1
+	}
+	printf '%s\n' "$*" | timeout 15 socat -t 5 - "UNIX-CONNECT:$sock"
+}
+
+# sl_sluice_stop [TIMEOUT]: SIGTERM by PID, wait up to TIMEOUT s (default 15), then SIGKILL.
+# The exit status lands in SL_SLUICE_RC (137 when it had to be killed).
+sl_sluice_stop() {
+	local timeout=${1:-15} pid=$SL_SLUICE_PID i
+	SL_SLUICE_RC=
+	[ -n "$pid" ] || return 0
+	if kill -0 "$pid" 2>/dev/null; then
+		kill -TERM "$pid" 2>/dev/null
+		for ((i = 0; i < timeout * 10; i++)); do
+			kill -0 "$pid" 2>/dev/null || break
+			sleep 0.1
+		done
+		if kill -0 "$pid" 2>/dev/null; then
+			sl_warn "sluice (pid $pid) still running ${timeout}s after SIGTERM: SIGKILL"
+			kill -KILL "$pid" 2>/dev/null
+		fi
+	fi
+	SL_SLUICE_RC=0
+	wait "$pid" 2>/dev/null || SL_SLUICE_RC=$?
+	SL_SLUICE_PID=
+	local j
+	for j in "${!SL_PIDS[@]}"; do
+		if [ "${SL_PIDS[$j]}" = "$pid" ]; then unset 'SL_PIDS[j]'; fi
+	done
+	return 0
+}
+
+# sl_port_stat TEXT PORT KEY: from `show port stats all` output TEXT, the value of KEY
+# (e.g. RX-packets) of PORT, given by name (the one in parentheses in the header) or by
+# number. Prints nothing when not found.
+sl_port_stat() {
+	printf '%s\n' "$1" | awk -v want="$2" -v key="$3:" '
+		/NIC statistics for port/ {
+			name = ""; num = ""
+			if (match($0, /\([^)]*\)/))
+				name = substr($0, RSTART + 1, RLENGTH - 2)
+			for (i = 1; i < NF; i++)
+				if ($i == "port") { num = $(i + 1); break }
+			cur = (want == name || want == num)
+			next
+		}
+		cur {
+			for (i = 1; i < NF; i++)
+				if ($i == key) { print $(i + 1); exit }
+		}'
+}
+
+# sl_cleanup: stop what this run started (by PID), delete its namespaces, and show the
+# logs when the script is failing. Installed by sl_cleanup_trap.
+sl_cleanup() {
+	local rc=$? pid ns f
+	trap - EXIT INT TERM
+	set +e
+	for pid in "${SL_PIDS[@]}"; do
+		[ -n "$pid" ] || continue
+		if kill -0 "$pid" 2>/dev/null; then
+			kill -TERM "$pid" 2>/dev/null
+			for _ in $(seq 1 50); do
+				kill -0 "$pid" 2>/dev/null || break
+				sleep 0.1
+			done
+			if kill -0 "$pid" 2>/dev/null; then kill -KILL "$pid" 2>/dev/null || true; fi
+		fi
+		wait "$pid" 2>/dev/null || true
+	done
+	for ns in "${SL_NAMESPACES[@]}"; do
+		ip netns del "$ns" 2>/dev/null || true
+	done
+	if [ "$rc" -ne 0 ]; then
+		for f in "${SL_LOGS[@]}"; do
+			[ -s "$f" ] || continue
+			printf '[%s] ---- %s ----\n' "$SL_NAME" "$f" >&2
+			sed 's/^/    | /' "$f" >&2
+		done
+	fi
+	if [ -n "${SL_TMP_OWNED:-}" ] && [ -z "${SL_KEEP_TMP:-}" ]; then
+		rm -rf "$SL_TMP"
+	elif [ -n "$SL_TMP" ]; then
+		sl_log "logs kept in $SL_TMP"
+	fi
+	exit "$rc"
+}
+
+sl_cleanup_trap() {
+	trap sl_cleanup EXIT
+	trap 'exit 130' INT
+	trap 'exit 143' TERM
+}

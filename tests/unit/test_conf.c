@@ -1,0 +1,1099 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * lib/conf: every good file is checked value by value, every bad one by the
+ * exact, complete text of its messages.
+ *
+ * Files come from $SL_TEST_DATA/conf (one per theme, each with several
+ * problems, so that "all problems are reported" is tested everywhere) or are
+ * written to a scratch folder when their bytes matter (CRLF, BOM, NUL, a long
+ * line). Profiles come from a scratch folder holding the real
+ * $SL_PROFILE_DIR/default.ini and the test profiles of $SL_TEST_DATA/profiles,
+ * so no colleague-written <pmd>.ini can change a result.
+ *
+ * In expected messages, {F} stands for the config path given to
+ * sl_conf_load() and {P} for the profile folder.
+ *
+ * No EAL, no hugepages, no root.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <limits.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/stat.h>
+
+#include <cmocka.h>
+
+#include <rte_ethdev.h> /* RTE_ETH_* bits only: nothing is linked from DPDK */
+
+#include "sl_conf.h"
+
+#define DIM(a) (sizeof(a) / sizeof((a)[0]))
+
+static char data_dir[PATH_MAX];	      /* $SL_TEST_DATA */
+static char real_prof_dir[PATH_MAX];  /* $SL_PROFILE_DIR */
+static char tmp_dir[PATH_MAX];	      /* scratch, removed by the group teardown */
+static char prof_dir[PATH_MAX];	      /* tmp/profiles: default.ini + test profiles */
+static char nodefault_dir[PATH_MAX];  /* tmp/nodefault: no default.ini */
+static char baddefault_dir[PATH_MAX]; /* tmp/baddefault: a broken default.ini */
+
+/* The well-known 40-byte Toeplitz key default.ini gives. */
+static const uint8_t default_key[40] = {
+	0x6d, 0x5a, 0x56, 0xda, 0x25, 0x5b, 0x0e, 0xc2, 0x41, 0x67, 0x25, 0x3d, 0x43, 0xa3,
+	0x8f, 0xb0, 0xd0, 0xca, 0x2b, 0xcb, 0xae, 0x7b, 0x30, 0xb4, 0x77, 0xcb, 0x2d, 0xa3,
+	0x80, 0x30, 0xf2, 0x0c, 0x6a, 0x42, 0xb7, 0x3b, 0xbe, 0xac, 0x01, 0xfa,
+};
+
+#define IP(a, b, c, d) ((uint32_t)(a) << 24 | (uint32_t)(b) << 16 | (uint32_t)(c) << 8 | (d))
+
+/* Helpers */
+
+static void
+path_join(char *buf, const char *dir, const char *name)
+{
+	int n = snprintf(buf, PATH_MAX, "%s/%s", dir, name);
+
+	assert_true(n > 0 && n < PATH_MAX);
+}
+
+static void
+write_file(const char *path, const char *text, size_t len)
+{
+	FILE *f = fopen(path, "wb");
+
+	assert_non_null(f);
+	assert_int_equal(fwrite(text, 1, len, f), len);
+	assert_int_equal(fclose(f), 0);
+}
+
+/* The whole file, NUL-terminated; free() it. */
+static char *
+read_file(const char *path, size_t *len)
+{
+	FILE *f = fopen(path, "rb");
+	char *buf;
+	long n;
+
+	if (f == NULL)
+		return NULL;
+	if (fseek(f, 0, SEEK_END) != 0 || (n = ftell(f)) < 0 || fseek(f, 0, SEEK_SET) != 0) {
+		fclose(f);
+		return NULL;
+	}
+	buf = malloc((size_t)n + 1);
+	if (buf != NULL && fread(buf, 1, (size_t)n, f) != (size_t)n) {
+		free(buf);
+		buf = NULL;
+	}
+	fclose(f);
+	if (buf != NULL) {
+		buf[n] = '\0';
+		if (len != NULL)
+			*len = (size_t)n;
+	}
+	return buf;
+}
+
+static int
+copy_file(const char *from, const char *to)
+{
+	size_t len;
+	char *text = read_file(from, &len);
+	FILE *f;
+	int rc = 0;
+
+	if (text == NULL)
+		return -1;
+	f = fopen(to, "wb");
+	if (f == NULL || fwrite(text, 1, len, f) != len)
+		rc = -1;
+	if (f != NULL && fclose(f) != 0)
+		rc = -1;
+	free(text);
+	return rc;
+}
+
+/* Load @p path; *msgs gets everything written to errf (free() it), *err errno. */
+static struct sl_config *
+load(const char *path, const char *pdir, char **msgs, int *err)
+{
+	struct sl_config *conf;
+	size_t len = 0;
+	FILE *errf;
+
+	*msgs = NULL;
+	errf = open_memstream(msgs, &len);
+	assert_non_null(errf);
+	errno = 0;
+	conf = sl_conf_load(path, pdir, errf);
+	*err = errno;
+	assert_int_equal(fclose(errf), 0);
+	return conf;
+}
+
+/* Load a file that must be good: no message at all. */
+static struct sl_config *
+load_good(const char *path, const char *pdir)
+{
+	struct sl_config *conf;
+	char *msgs;
+	int err;
+
+	conf = load(path, pdir, &msgs, &err);
+	assert_string_equal(msgs, "");
+	free(msgs);
+	assert_non_null(conf);
+	return conf;
+}
+
+static void
+data_path(char *buf, const char *name)
+{
+	char conf_dir[PATH_MAX];
+
+	path_join(conf_dir, data_dir, "conf");
+	path_join(buf, conf_dir, name);
+}
+
+/* @p tmpl with {F} and {P} replaced; free() it. */
+static char *
+expand(const char *tmpl, const char *file, const char *pdir)
+{
+	char *out = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&out, &len);
+	const char *p;
+
+	assert_non_null(f);
+	for (p = tmpl; *p != '\0'; p++) {
+		if (strncmp(p, "{F}", 3) == 0) {
+			fputs(file, f);
+			p += 2;
+		} else if (strncmp(p, "{P}", 3) == 0) {
+			fputs(pdir, f);
+			p += 2;
+		} else {
+			fputc(*p, f);
+		}
+	}
+	assert_int_equal(fclose(f), 0);
+	return out;
+}
+
+static void
+assert_bad(const char *path, const char *pdir, const char *expect, int expect_errno)
+{
+	struct sl_config *conf;
+	char *msgs, *want;
+	int err;
+
+	conf = load(path, pdir, &msgs, &err);
+	want = expand(expect, path, pdir);
+	if (strcmp(msgs, want) != 0)
+		print_message("--- expected\n%s--- got\n%s---\n", want, msgs);
+	assert_string_equal(msgs, want);
+	free(msgs);
+	free(want);
+	assert_null(conf);
+	assert_int_equal(err, expect_errno);
+}
+
+static void
+assert_default_profile(const struct sl_profile *p)
+{
+	assert_string_equal(p->name, "default");
+	assert_int_equal(p->max_queues, 16);
+	assert_int_equal(p->rx_desc, 1024);
+	assert_int_equal(p->tx_desc, 1024);
+	assert_int_equal(p->mtu, 1500);
+	assert_false(p->promiscuous);
+	assert_false(p->idle);
+	assert_true(p->rss);
+	assert_int_equal(p->rss_key_len, 40);
+	assert_memory_equal(p->rss_key, default_key, 40);
+	assert_int_equal(p->rss_hf, RTE_ETH_RSS_IPV4 | RTE_ETH_RSS_NONFRAG_IPV4_TCP);
+	assert_int_equal(p->rx_offloads,
+			 RTE_ETH_RX_OFFLOAD_IPV4_CKSUM | RTE_ETH_RX_OFFLOAD_TCP_CKSUM);
+	assert_int_equal(p->tx_offloads,
+			 RTE_ETH_TX_OFFLOAD_IPV4_CKSUM | RTE_ETH_TX_OFFLOAD_TCP_CKSUM);
+	assert_int_equal(p->link_wait_ms, 0);
+}
+
+static void
+assert_profile_equal(const struct sl_profile *a, const struct sl_profile *b)
+{
+	assert_string_equal(a->name, b->name);
+	assert_int_equal(a->max_queues, b->max_queues);
+	assert_int_equal(a->rx_desc, b->rx_desc);
+	assert_int_equal(a->tx_desc, b->tx_desc);
+	assert_int_equal(a->mtu, b->mtu);
+	assert_int_equal(a->promiscuous, b->promiscuous);
+	assert_int_equal(a->idle, b->idle);
+	assert_int_equal(a->rss, b->rss);
+	assert_int_equal(a->rss_key_len, b->rss_key_len);
+	assert_memory_equal(a->rss_key, b->rss_key, sizeof(a->rss_key));
+	assert_int_equal(a->rss_hf, b->rss_hf);
+	assert_int_equal(a->rx_offloads, b->rx_offloads);
+	assert_int_equal(a->tx_offloads, b->tx_offloads);
+	assert_int_equal(a->link_wait_ms, b->link_wait_ms);
+}
+
+/* Field by field: padding bytes are nobody's business. Paths may differ. */
+static void
+assert_conf_equal(const struct sl_config *a, const struct sl_config *b)
+{
+	unsigned int i;
+
+	assert_memory_equal(&a->global, &b->global, sizeof(a->global));
+	assert_int_equal(a->n_ports, b->n_ports);
+	assert_int_equal(a->n_vips, b->n_vips);
+	assert_int_equal(a->n_pools, b->n_pools);
+	assert_int_equal(a->n_backends, b->n_backends);
+	for (i = 0; i < a->n_ports; i++) {
+		const struct sl_conf_port *x = &a->ports[i], *y = &b->ports[i];
+
+		assert_string_equal(x->name, y->name);
+		assert_string_equal(x->device, y->device);
+		assert_profile_equal(&x->profile, &y->profile);
+		assert_int_equal(x->addr, y->addr);
+		assert_int_equal(x->prefix_len, y->prefix_len);
+		assert_int_equal(x->gateway, y->gateway);
+	}
+	for (i = 0; i < a->n_vips; i++) {
+		const struct sl_conf_vip *x = &a->vips[i], *y = &b->vips[i];
+
+		assert_string_equal(x->name, y->name);
+		assert_int_equal(x->addr, y->addr);
+		assert_int_equal(x->port, y->port);
+		assert_int_equal(x->mode, y->mode);
+		assert_int_equal(x->pool, y->pool);
+	}
+	for (i = 0; i < a->n_pools; i++) {
+		assert_string_equal(a->pools[i].name, b->pools[i].name);
+		assert_int_equal(a->pools[i].algorithm, b->pools[i].algorithm);
+	}
+	for (i = 0; i < a->n_backends; i++) {
+		const struct sl_conf_backend *x = &a->backends[i], *y = &b->backends[i];
+
+		assert_string_equal(x->name, y->name);
+		assert_int_equal(x->pool, y->pool);
+		assert_int_equal(x->addr, y->addr);
+		assert_int_equal(x->port, y->port);
+		assert_int_equal(x->weight, y->weight);
+	}
+}
+
+/* Good files */
+
+static void
+test_good_full(void **state)
+{
+	const struct sl_profile *p;
+	struct sl_config *conf;
+	char path[PATH_MAX];
+	static const uint8_t key52[52] = {
+		0x00, 0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07, 0x08, 0x09, 0x0a, 0x0b, 0x0c,
+		0x0d, 0x0e, 0x0f, 0x10, 0x11, 0x12, 0x13, 0x14, 0x15, 0x16, 0x17, 0x18, 0x19,
+		0x1a, 0x1b, 0x1c, 0x1d, 0x1e, 0x1f, 0x20, 0x21, 0x22, 0x23, 0x24, 0x25, 0x26,
+		0x27, 0x28, 0x29, 0x2a, 0x2b, 0x2c, 0x2d, 0x2e, 0x2f, 0x30, 0x31, 0x32, 0x33,
+	};
+
+	(void)state;
+	data_path(path, "good_full.ini");
+	conf = load_good(path, prof_dir);
+	assert_string_equal(conf->path, path);
+
+	assert_int_equal(conf->global.mbufs, 32767);
+	assert_int_equal(conf->global.mbuf_cache, 128);
+	assert_int_equal(conf->global.idle, SL_IDLE_OFF);
+	assert_int_equal(conf->global.idle_polls, 1000);
+	assert_int_equal(conf->global.idle_sleep_us, 50);
+	assert_int_equal(conf->global.neigh_size, 4096);
+	assert_int_equal(conf->global.neigh_reachable_ms, 60000);
+	assert_int_equal(conf->global.neigh_retry_ms, 500);
+	assert_int_equal(conf->global.neigh_retries, 5);
+	assert_int_equal(conf->global.neigh_hold, 0);
+
+	assert_int_equal(conf->n_ports, 4);
+	assert_string_equal(conf->ports[0].name, "front");
+	assert_string_equal(conf->ports[0].device, "sltest0");
+	assert_int_equal(conf->ports[0].addr, IP(10, 0, 0, 1));
+	assert_int_equal(conf->ports[0].prefix_len, 24);
+	assert_int_equal(conf->ports[0].gateway, IP(10, 0, 0, 254));
+	/* sltest.ini over default.ini: what it gives, and default.ini's for the rest. */
+	p = &conf->ports[0].profile;
+	assert_string_equal(p->name, "sltest");
+	assert_int_equal(p->max_queues, 4);
+	assert_int_equal(p->rx_desc, 1024);
+	assert_int_equal(p->tx_desc, 1024);
+	assert_int_equal(p->mtu, 9000);
+	assert_true(p->promiscuous);
+	assert_true(p->idle);
+	assert_int_equal(p->link_wait_ms, 0);
+	assert_true(p->rss);
+	assert_int_equal(p->rss_key_len, 0);
+	assert_int_equal(p->rss_hf,
+			 RTE_ETH_RSS_IPV4 | RTE_ETH_RSS_NONFRAG_IPV4_UDP | RTE_ETH_RSS_L3_SRC_ONLY);
+	assert_int_equal(p->rx_offloads, 0);
+	assert_int_equal(p->tx_offloads,
+			 RTE_ETH_TX_OFFLOAD_MULTI_SEGS | RTE_ETH_TX_OFFLOAD_MBUF_FAST_FREE);
+
+	/* Section and key names are case-insensitive, and so is the profile name. */
+	assert_string_equal(conf->ports[1].name, "back");
+	assert_string_equal(conf->ports[1].device, "net_null0");
+	assert_int_equal(conf->ports[1].addr, IP(10, 1, 0, 0)); /* /31: no network address */
+	assert_int_equal(conf->ports[1].prefix_len, 31);
+	assert_int_equal(conf->ports[1].gateway, 0);
+	p = &conf->ports[1].profile;
+	assert_string_equal(p->name, "sltest_big");
+	assert_int_equal(p->max_queues, 64);
+	assert_int_equal(p->mtu, 1500);
+	assert_false(p->promiscuous);
+	assert_false(p->idle);
+	assert_int_equal(p->link_wait_ms, 60000);
+	assert_false(p->rss);
+	assert_int_equal(p->rss_key_len, 52);
+	assert_memory_equal(p->rss_key, key52, 52);
+	assert_int_equal(p->rss_hf, RTE_ETH_RSS_FRAG_IPV4 | RTE_ETH_RSS_NONFRAG_IPV4_TCP |
+					    RTE_ETH_RSS_NONFRAG_IPV4_UDP |
+					    RTE_ETH_RSS_NONFRAG_IPV4_OTHER |
+					    RTE_ETH_RSS_L3_DST_ONLY | RTE_ETH_RSS_L4_SRC_ONLY |
+					    RTE_ETH_RSS_L4_DST_ONLY);
+	assert_int_equal(p->rx_offloads,
+			 RTE_ETH_RX_OFFLOAD_IPV4_CKSUM | RTE_ETH_RX_OFFLOAD_TCP_CKSUM);
+
+	/* Derived: the longest prefix naming a profile (sltest_big, not sltest). */
+	assert_string_equal(conf->ports[2].name, "mgmt");
+	assert_string_equal(conf->ports[2].profile.name, "sltest_big");
+	assert_int_equal(conf->ports[2].addr, IP(192, 168, 7, 2));
+	assert_int_equal(conf->ports[2].prefix_len, 30);
+	assert_profile_equal(&conf->ports[2].profile, &conf->ports[1].profile);
+
+	/* Derived: no prefix names a profile. */
+	assert_string_equal(conf->ports[3].name, "plain-1");
+	assert_int_equal(conf->ports[3].addr, IP(172, 16, 0, 9));
+	assert_int_equal(conf->ports[3].prefix_len, 32);
+	assert_default_profile(&conf->ports[3].profile);
+
+	/* Pools in file order, referenced by index whatever the section order. */
+	assert_int_equal(conf->n_pools, 2);
+	assert_string_equal(conf->pools[0].name, "web");
+	assert_int_equal(conf->pools[0].algorithm, SL_LB_ROUNDROBIN);
+	assert_string_equal(conf->pools[1].name, "api");
+	assert_int_equal(conf->pools[1].algorithm, SL_LB_ROUNDROBIN);
+
+	assert_int_equal(conf->n_vips, 4);
+	assert_string_equal(conf->vips[0].name, "web");
+	assert_int_equal(conf->vips[0].addr, IP(10, 0, 0, 1));
+	assert_int_equal(conf->vips[0].port, 80);
+	assert_int_equal(conf->vips[0].mode, SL_VIP_HTTP);
+	assert_int_equal(conf->vips[0].pool, 0);
+	assert_string_equal(conf->vips[1].name, "api");
+	assert_int_equal(conf->vips[1].port, 8080);
+	assert_int_equal(conf->vips[1].mode, SL_VIP_HTTP);
+	assert_int_equal(conf->vips[1].pool, 1); /* "API": pool names are case-insensitive */
+	assert_string_equal(conf->vips[2].name, "echo");
+	assert_int_equal(conf->vips[2].addr, IP(10, 0, 0, 2));
+	assert_int_equal(conf->vips[2].port, 7);
+	assert_int_equal(conf->vips[2].mode, SL_VIP_ECHO); /* a quoted value */
+	assert_int_equal(conf->vips[2].pool, -1);
+	assert_int_equal(conf->vips[3].port, 65535);
+	assert_int_equal(conf->vips[3].mode, SL_VIP_DISCARD);
+	assert_int_equal(conf->vips[3].pool, -1);
+
+	assert_int_equal(conf->n_backends, 3);
+	assert_string_equal(conf->backends[0].name, "w1");
+	assert_int_equal(conf->backends[0].pool, 0);
+	assert_int_equal(conf->backends[0].addr, IP(10, 1, 0, 11));
+	assert_int_equal(conf->backends[0].port, 8080);
+	assert_int_equal(conf->backends[0].weight, 1);
+	assert_string_equal(conf->backends[1].name, "w2");
+	assert_int_equal(conf->backends[1].addr, IP(10, 1, 0, 12));
+	assert_int_equal(conf->backends[1].weight, 1000);
+	assert_string_equal(conf->backends[2].name, "a_1");
+	assert_int_equal(conf->backends[2].pool, 1);
+	assert_int_equal(conf->backends[2].addr, IP(10, 1, 0, 21));
+	assert_int_equal(conf->backends[2].port, 1);
+	assert_int_equal(conf->backends[2].weight, 0);
+	sl_conf_free(conf);
+}
+
+static void
+test_good_minimal(void **state)
+{
+	struct sl_config *conf;
+	char path[PATH_MAX];
+
+	(void)state;
+	data_path(path, "good_minimal.ini");
+	conf = load_good(path, prof_dir);
+	assert_int_equal(conf->global.mbufs, 16383);
+	assert_int_equal(conf->global.mbuf_cache, 256);
+	assert_int_equal(conf->global.idle, SL_IDLE_AUTO);
+	assert_int_equal(conf->global.idle_polls, 256);
+	assert_int_equal(conf->global.idle_sleep_us, 200);
+	assert_int_equal(conf->global.neigh_size, 1024);
+	assert_int_equal(conf->global.neigh_reachable_ms, 30000);
+	assert_int_equal(conf->global.neigh_retry_ms, 1000);
+	assert_int_equal(conf->global.neigh_retries, 3);
+	assert_int_equal(conf->global.neigh_hold, 256);
+	assert_int_equal(conf->n_ports, 1);
+	assert_int_equal(conf->n_vips, 0);
+	assert_int_equal(conf->n_pools, 0);
+	assert_int_equal(conf->n_backends, 0);
+	assert_string_equal(conf->ports[0].name, "p0");
+	assert_string_equal(conf->ports[0].device, "net_null0");
+	assert_int_equal(conf->ports[0].addr, IP(10, 0, 0, 1));
+	assert_int_equal(conf->ports[0].prefix_len, 8);
+	assert_int_equal(conf->ports[0].gateway, 0);
+	assert_default_profile(&conf->ports[0].profile);
+	sl_conf_free(conf);
+}
+
+/* The real drivers-config/default.ini (read directly, and through profile_dir NULL). */
+static void
+test_real_default_profile(void **state)
+{
+	static const char text[] =
+		"[port.a]\ndevice = net_null0\naddress = 10.0.0.1/24\nprofile = default\n";
+	struct sl_config *conf;
+	char path[PATH_MAX];
+
+	(void)state;
+	path_join(path, tmp_dir, "real_default.ini");
+	write_file(path, text, sizeof(text) - 1);
+	conf = load_good(path, real_prof_dir);
+	assert_default_profile(&conf->ports[0].profile);
+	sl_conf_free(conf);
+	/* NULL: the folder the build was configured with (meson: drivers-config). */
+	conf = load_good(path, NULL);
+	assert_default_profile(&conf->ports[0].profile);
+	sl_conf_free(conf);
+}
+
+/* A CRLF file reads exactly like its LF original. */
+static void
+test_crlf(void **state)
+{
+	struct sl_config *lf, *crlf;
+	char path[PATH_MAX], crlf_path[PATH_MAX];
+	char *text, *out;
+	size_t len, i, o = 0;
+
+	(void)state;
+	data_path(path, "good_full.ini");
+	text = read_file(path, &len);
+	assert_non_null(text);
+	out = malloc(2 * len + 1);
+	assert_non_null(out);
+	for (i = 0; i < len; i++) {
+		if (text[i] == '\n')
+			out[o++] = '\r';
+		out[o++] = text[i];
+	}
+	path_join(crlf_path, tmp_dir, "good_full_crlf.ini");
+	write_file(crlf_path, out, o);
+	free(text);
+	free(out);
+
+	lf = load_good(path, prof_dir);
+	crlf = load_good(crlf_path, prof_dir);
+	assert_conf_equal(lf, crlf);
+	sl_conf_free(lf);
+	sl_conf_free(crlf);
+}
+
+/* Loading the dump gives the same snapshot, and dumping that gives the same text. */
+static void
+dump_round_trip(const char *name)
+{
+	struct sl_config *a, *b;
+	char path[PATH_MAX], dump_path[PATH_MAX];
+	char *text1, *text2;
+	FILE *f;
+
+	data_path(path, name);
+	path_join(dump_path, tmp_dir, "dump.ini");
+	a = load_good(path, prof_dir);
+	f = fopen(dump_path, "w");
+	assert_non_null(f);
+	sl_conf_dump(a, f);
+	assert_int_equal(fclose(f), 0);
+	text1 = read_file(dump_path, NULL);
+	assert_non_null(text1);
+
+	b = load_good(dump_path, prof_dir);
+	assert_string_equal(b->path, dump_path);
+	assert_conf_equal(a, b);
+	f = fopen(dump_path, "w");
+	assert_non_null(f);
+	sl_conf_dump(b, f);
+	assert_int_equal(fclose(f), 0);
+	text2 = read_file(dump_path, NULL);
+	assert_non_null(text2);
+	assert_string_equal(text1, text2);
+	free(text1);
+	free(text2);
+	sl_conf_free(a);
+	sl_conf_free(b);
+}
+
+static void
+test_dump_round_trip(void **state)
+{
+	(void)state;
+	dump_round_trip("good_full.ini");
+	dump_round_trip("good_minimal.ini");
+}
+
+/* The exact text, for one small snapshot: every key, defaults included. */
+static void
+test_dump_text(void **state)
+{
+	static const char want[] =
+		"[global]\n"
+		"mbufs = 16383\n"
+		"mbuf_cache = 256\n"
+		"idle = auto\n"
+		"idle_polls = 256\n"
+		"idle_sleep_us = 200\n"
+		"neigh_size = 1024\n"
+		"neigh_reachable_ms = 30000\n"
+		"neigh_retry_ms = 1000\n"
+		"neigh_retries = 3\n"
+		"neigh_hold = 256\n"
+		"\n"
+		"[port.p0]\n"
+		"device = net_null0\n"
+		"profile = default\n"
+		"address = 10.0.0.1/8\n"
+		"; gateway: none\n"
+		"; profile default: [device] max_queues = 16, rx_desc = 1024, tx_desc = 1024, "
+		"mtu = 1500, promiscuous = no, idle = no, link_wait_ms = 0\n"
+		"; profile default: [rss] enabled = yes, key = "
+		"6d5a56da255b0ec24167253d43a38fb0d0ca2bcbae7b30b477cb2da38030f20c6a42b73bbeac01fa"
+		", hash = ipv4,ipv4_tcp\n"
+		"; profile default: [offloads] rx = ipv4_cksum,tcp_cksum, "
+		"tx = ipv4_cksum,tcp_cksum\n";
+	struct sl_config *conf;
+	char path[PATH_MAX];
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f;
+
+	(void)state;
+	data_path(path, "good_minimal.ini");
+	conf = load_good(path, prof_dir);
+	f = open_memstream(&text, &len);
+	assert_non_null(f);
+	sl_conf_dump(conf, f);
+	assert_int_equal(fclose(f), 0);
+	assert_string_equal(text, want);
+	free(text);
+	sl_conf_free(conf);
+}
+
+static void
+test_names(void **state)
+{
+	char buf[16];
+
+	(void)state;
+	assert_string_equal(sl_conf_vip_mode_name(SL_VIP_HTTP), "http");
+	assert_string_equal(sl_conf_vip_mode_name(SL_VIP_ECHO), "echo");
+	assert_string_equal(sl_conf_vip_mode_name(SL_VIP_DISCARD), "discard");
+	assert_string_equal(sl_conf_vip_mode_name((enum sl_vip_mode)42), "?");
+	assert_string_equal(sl_conf_lb_algo_name(SL_LB_ROUNDROBIN), "roundrobin");
+	assert_string_equal(sl_conf_lb_algo_name((enum sl_lb_algo)7), "?");
+	assert_ptr_equal(sl_conf_ip_str(IP(10, 0, 0, 1), buf), buf);
+	assert_string_equal(buf, "10.0.0.1");
+	assert_string_equal(sl_conf_ip_str(IP(255, 255, 255, 255), buf), "255.255.255.255");
+	assert_string_equal(sl_conf_ip_str(0, buf), "0.0.0.0");
+	assert_string_equal(sl_conf_ip_str(IP(192, 168, 100, 7), buf), "192.168.100.7");
+}
+
+/* Files that cannot be read */
+
+static void
+test_missing_file(void **state)
+{
+	char path[PATH_MAX];
+
+	(void)state;
+	path_join(path, tmp_dir, "no-such-file.ini");
+	assert_bad(path, prof_dir, "{F}: cannot open: No such file or directory\n", ENOENT);
+}
+
+static void
+test_directory(void **state)
+{
+	(void)state;
+	assert_bad(tmp_dir, prof_dir, "{F}: cannot read: Is a directory\n", EISDIR);
+}
+
+/* iniparser opens the file a second time: a pipe or device would read differently. */
+static void
+test_not_regular(void **state)
+{
+	(void)state;
+	assert_bad("/dev/null", prof_dir,
+		   "{F}: not a regular file (it is read twice: give a file, not a pipe)\n", EINVAL);
+}
+
+/* Line length: iniparser 4.1 fails a whole file on one line over 1022 characters. */
+static void
+test_long_line(void **state)
+{
+	static const char port[] = "[port.a]\ndevice = net_null0\naddress = 10.0.0.1/24\n";
+	char path[PATH_MAX];
+	char text[2048];
+	struct sl_config *conf;
+	size_t n;
+
+	(void)state;
+	path_join(path, tmp_dir, "long.ini");
+	/* "; xxx...": a comment of exactly 1022 characters, then one of 1023. */
+	for (n = 1022; n <= 1023; n++) {
+		memcpy(text, port, sizeof(port) - 1);
+		text[sizeof(port) - 1] = ';';
+		memset(text + sizeof(port), 'x', n - 1);
+		text[sizeof(port) - 1 + n] = '\n';
+		write_file(path, text, sizeof(port) + n);
+		if (n == 1022) {
+			conf = load_good(path, prof_dir);
+			assert_int_equal(conf->n_ports, 1);
+			sl_conf_free(conf);
+		} else {
+			assert_bad(path, prof_dir,
+				   "{F}:4: syntax error: line longer than 1022 characters\n",
+				   EINVAL);
+		}
+	}
+}
+
+/* Bad files, each with the full text of its messages */
+
+struct bad_case {
+	const char *name;
+	const char *file; /* in $SL_TEST_DATA/conf, or NULL: text is written to tmp */
+	const char *text;
+	size_t len; /* of text, which may hold a NUL */
+	int pdir;   /* which profile folder */
+	const char *expect;
+};
+
+enum {
+	PDIR_TEST,
+	PDIR_NODEFAULT,
+	PDIR_BADDEFAULT
+};
+
+#define DATA(name) name, NULL, 0
+#define TEXT(s)	   NULL, s, sizeof(s) - 1
+
+#define NOT_UNICAST "is not a unicast address (0/8, 127/8 and 224.0.0.0 and above are not accepted)"
+#define GLOBAL_KEYS                                                        \
+	"mbufs, mbuf_cache, idle, idle_polls, idle_sleep_us, neigh_size, " \
+	"neigh_reachable_ms, neigh_retry_ms, neigh_retries, neigh_hold"
+#define SECTIONS    "[global], [port.NAME], [vip.NAME], [pool.NAME], [backend.NAME]"
+#define BAD_NAME    "is not a valid name (1..31 of a-z, 0-9, _ and -)"
+#define PREFIX	    "is not an IPv4 prefix (A.B.C.D/LEN, LEN 1..32)"
+#define BOOL	    "is not a boolean (accepted: yes, no, true, false, on, off, 1, 0)"
+#define DEVICE_KEYS "max_queues, rx_desc, tx_desc, mtu, promiscuous, idle, link_wait_ms"
+#define EVERY_KEY   "required key missing (default.ini gives every key)"
+
+static const struct bad_case bad_cases[] = {
+	{
+		"syntax errors, and the structure checked after them",
+		DATA("bad_syntax.ini"),
+		PDIR_TEST,
+		"{F}:2: syntax error: 'mbufs 100' is not [section], key = value, "
+		"a comment (; or #) or blank\n"
+		"{F}:3: syntax error: '[port.a] ; the port' has text after ']' "
+		"(a comment needs a line of its own)\n"
+		"{F}:5: syntax error: '[port.b' has no closing ']'\n"
+		"{F}:6: syntax error: empty section name\n"
+		"{F}:7: syntax error: '= 5' has no key before '='\n"
+		"{F}:9: syntax error: 'listen = 10.0.0.1:80 \\' ends with '\\', "
+		"which would join the next line to it\n"
+		"{F}:11: [vip.a] colour: unknown key (accepted: listen, mode, pool)\n"
+		"{F}: no [port.NAME] section: at least one port is required\n",
+	},
+	{
+		"sections and keys: unknown, duplicate, misnamed, outside any section",
+		DATA("bad_structure.ini"),
+		PDIR_TEST,
+		"{F}:1: mbufs: key before the first [section]\n"
+		"{F}:4: [global] colour: unknown key (accepted: " GLOBAL_KEYS ")\n"
+		"{F}:5: [global] mbufs: given twice (first at line 3)\n"
+		"{F}:6: [bogus]: unknown section (accepted: " SECTIONS ")\n"
+		"{F}:8: [port]: a name is needed: [port.NAME]\n"
+		"{F}:8: [port] address: required key missing\n"
+		"{F}:10: [port.front!]: 'front!' " BAD_NAME "\n"
+		"{F}:10: [port.front!] address: required key missing\n"
+		"{F}:15: [global]: given twice (first at line 2)\n"
+		"{F}:17: [global] mbufs: given twice (first at line 3)\n"
+		"{F}:18: [port.this-name-is-far-too-long-for-a-port]: "
+		"'this-name-is-far-too-long-for-a-port' " BAD_NAME "\n"
+		"{F}:18: [port.this-name-is-far-too-long-for-a-port] device: "
+		"required key missing\n"
+		"{F}:18: [port.this-name-is-far-too-long-for-a-port] address: "
+		"required key missing\n",
+	},
+	{
+		"[global] numbers: range, sign, hex, octal, junk, empty, overflow",
+		DATA("bad_global.ini"),
+		PDIR_TEST,
+		"{F}:2: [global] mbufs: '1022' is out of range 1023..4194303\n"
+		"{F}:3: [global] mbuf_cache: '-1' is not a decimal number (accepted: 0..512)\n"
+		"{F}:4: [global] idle: 'sometimes' is not an idle mode "
+		"(accepted: auto, on or off)\n"
+		"{F}:5: [global] idle_polls: '0x10' is not a decimal number "
+		"(accepted: 1..1000000)\n"
+		"{F}:6: [global] idle_sleep_us: '010' has a leading zero, which other tools "
+		"read as octal (accepted: 0..100000)\n"
+		"{F}:7: [global] neigh_size: '99999999999999999999' is out of range "
+		"16..1048576\n"
+		"{F}:8: [global] neigh_reachable_ms: '30s' is not a decimal number "
+		"(accepted: 1000..3600000)\n"
+		"{F}:9: [global] neigh_retry_ms: '' is not a decimal number "
+		"(accepted: 10..60000)\n"
+		"{F}:10: [global] neigh_retries: '+5' is not a decimal number "
+		"(accepted: 1..100)\n"
+		"{F}:11: [global] neigh_hold: '65537' is out of range 0..65536\n",
+	},
+	{
+		"[port.*]: device, profile, address and gateway",
+		DATA("bad_port.ini"),
+		PDIR_TEST,
+		"{F}:1: [port.a] device: required key missing\n"
+		"{F}:2: [port.a] address: '10.0.0.300/24' " PREFIX "\n"
+		"{F}:3: [port.a] gateway: '10.0.0.1.5' is not an IPv4 address (A.B.C.D)\n"
+		"{F}:7: [port.b] address: '10.0.1.0/24' is the network address of its subnet "
+		"(a host address is needed)\n"
+		"{F}:11: [port.c] device: 'net_null0' is already the device of [port.b]\n"
+		"{F}:12: [port.c] address: '10.0.2.255/24' is the broadcast address of its "
+		"subnet (a host address is needed)\n"
+		"{F}:13: [port.c] profile: 'nope' not found in {P}\n"
+		"{F}:18: [port.d] gateway: '10.0.4.1' is outside the port's subnet "
+		"10.0.3.0/24 (a next hop must be on-link)\n"
+		"{F}:23: [port.e] gateway: '10.0.5.1' is the port's own address\n"
+		"{F}:27: [port.f] address: '127.0.0.1/8' " NOT_UNICAST "\n"
+		"{F}:28: [port.f] profile: '../etc/passwd' is not a profile name "
+		"(1..31 of a-z, 0-9, _ and -)\n"
+		"{F}:32: [port.g] address: '10.0.6.1/33' " PREFIX "\n"
+		"{F}:33: [port.g] gateway: '224.0.0.1' " NOT_UNICAST "\n"
+		"{F}:36: [port.h] device: '' is not a device (an ethdev name such as net_tap0 "
+		"or a PCI address such as 0000:03:00.0)\n"
+		"{F}:37: [port.h] address: '10.0.7.1' " PREFIX "\n",
+	},
+	{
+		"[port.*]: /0, /30, /31, /32, 0/8, leading zero, long device, too many ports",
+		DATA("bad_port_more.ini"),
+		PDIR_TEST,
+		"{F}:4: [port.p1] gateway: '10.0.1.3' is the broadcast address of the port's "
+		"subnet\n"
+		"{F}:9: [port.p2] gateway: '10.0.2.0' is the network address of the port's "
+		"subnet\n"
+		"{F}:13: [port.p3] address: '10.0.3.1/0' " PREFIX "\n"
+		"{F}:17: [port.p4] address: '0.1.2.3/8' " NOT_UNICAST "\n"
+		"{F}:22: [port.p5] gateway: '10.0.5.01' is not an IPv4 address (A.B.C.D)\n"
+		"{F}:30: [port.p7] device: '0123456789012345678901234567890123456789012345678"
+		"901234567890123456789012345...' is longer than 127 characters\n"
+		"{F}:37: [port.p9]: too many ports: at most 8 (SL_PORTS_MAX)\n"
+		"{F}:39: [port.p9] address: '10.0.9.1/24x' " PREFIX "\n",
+	},
+	{
+		"[vip.*] and [pool.*]",
+		DATA("bad_vip.ini"),
+		PDIR_TEST,
+		"{F}:10: [vip.b] listen: '10.0.0.1:80' is already the listen address of "
+		"[vip.a] (line 5)\n"
+		"{F}:12: [vip.b] pool: pool applies to mode http only\n"
+		"{F}:15: [vip.c] listen: '10.0.0.1:70000': port '70000' is out of range "
+		"1..65535\n"
+		"{F}:16: [vip.c] mode: 'tcp' is not a mode (accepted: http, echo or discard)\n"
+		"{F}:17: [vip.c] pool: 'nope' names no [pool.nope]\n"
+		"{F}:20: [vip.d] listen: '10.0.0.1' is not an IPv4 address and port "
+		"(A.B.C.D:PORT)\n"
+		"{F}:23: [vip.e] pool: required key missing (mode http relays to a pool)\n"
+		"{F}:24: [vip.e] listen: '10.0.0.1:0': port '0' is out of range 1..65535\n"
+		"{F}:26: [vip.f] listen: required key missing\n"
+		"{F}:28: [vip.f] pool: 'Nope]' names no [pool.nope?]\n"
+		"{F}:31: [vip.g] listen: '0.0.0.0:80' " NOT_UNICAST "\n"
+		"{F}:35: [pool.web] algorithm: 'leastconn' is not an algorithm "
+		"(accepted: roundrobin)\n",
+	},
+	{
+		"[backend.*]",
+		DATA("bad_backend.ini"),
+		PDIR_TEST,
+		"{F}:10: [backend.a] weight: '1001' is out of range 0..1000\n"
+		"{F}:13: [backend.b] pool: 'nope' names no [pool.nope]\n"
+		"{F}:14: [backend.b] address: '10.1.0.1' is not an IPv4 address and port "
+		"(A.B.C.D:PORT)\n"
+		"{F}:16: [backend.c] pool: required key missing\n"
+		"{F}:16: [backend.c] address: required key missing\n"
+		"{F}:17: [backend.c] weight: '1x' is not a decimal number (accepted: 0..1000)\n"
+		"{F}:21: [backend.d] address: '255.255.255.255:80' " NOT_UNICAST "\n",
+	},
+	{
+		"a profile with a problem on every line, reported once for two ports",
+		DATA("bad_profile.ini"),
+		PDIR_TEST,
+		"{F}:8: [port.b] address: '10.0.1.256/24' " PREFIX "\n"
+		"{P}/sltest_bad.ini:3: [device] max_queues: '0' is out of range 1..1024\n"
+		"{P}/sltest_bad.ini:4: [device] rx_desc: '16385' is out of range 64..16384\n"
+		"{P}/sltest_bad.ini:5: [device] tx_desc: 'lots' is not a decimal number "
+		"(accepted: 64..16384)\n"
+		"{P}/sltest_bad.ini:6: [device] mtu: '575' is out of range 576..9600\n"
+		"{P}/sltest_bad.ini:7: [device] promiscuous: 'maybe' " BOOL "\n"
+		"{P}/sltest_bad.ini:8: [device] idle: '2' " BOOL "\n"
+		"{P}/sltest_bad.ini:9: [device] link_wait_ms: '60001' is out of range "
+		"0..60000\n"
+		"{P}/sltest_bad.ini:10: [device] colour: unknown key (accepted: " DEVICE_KEYS ")\n"
+		"{P}/sltest_bad.ini:14: [rss] key: '6d5a56da255b0ec2' is not an RSS key "
+		"(80 or 104 hex digits for 40 or 52 bytes, or device)\n"
+		"{P}/sltest_bad.ini:15: [rss] hash: 'sctp' is not an RSS hash field (accepted: "
+		"ipv4, frag_ipv4, ipv4_tcp, ipv4_udp, ipv4_other, tcp, udp, l3_src_only, "
+		"l3_dst_only, l4_src_only, l4_dst_only)\n"
+		"{P}/sltest_bad.ini:15: [rss] hash: 'ipv4,sctp,,tcp' has an empty item\n"
+		"{P}/sltest_bad.ini:18: [offloads] rx: 'none' cannot be combined with other "
+		"offloads\n"
+		"{P}/sltest_bad.ini:19: [offloads] tx: an empty list is not accepted (a comma "
+		"list of ipv4_cksum, udp_cksum, tcp_cksum, tcp_tso, multi_segs, "
+		"mbuf_fast_free; or none)\n"
+		"{P}/sltest_bad.ini:21: [queues]: unknown section (accepted: [device], [rss], "
+		"[offloads])\n",
+	},
+	{
+		"no default.ini",
+		DATA("good_minimal.ini"),
+		PDIR_NODEFAULT,
+		"{P}/default.ini: cannot open: No such file or directory\n",
+	},
+	{
+		"a default.ini that lacks keys and a section",
+		DATA("good_minimal.ini"),
+		PDIR_BADDEFAULT,
+		"{P}/default.ini:1: [device] tx_desc: " EVERY_KEY "\n"
+		"{P}/default.ini:1: [device] mtu: " EVERY_KEY "\n"
+		"{P}/default.ini:1: [device] promiscuous: " EVERY_KEY "\n"
+		"{P}/default.ini:1: [device] idle: " EVERY_KEY "\n"
+		"{P}/default.ini:1: [device] link_wait_ms: " EVERY_KEY "\n"
+		"{P}/default.ini:4: [device] colour: unknown key (accepted: " DEVICE_KEYS ")\n"
+		"{P}/default.ini:7: [offloads] tx: 'tcp_tso,' has an empty item\n"
+		"{P}/default.ini: [rss]: section missing (default.ini gives every key)\n",
+	},
+	{
+		"an empty file",
+		TEXT(""),
+		PDIR_TEST,
+		"{F}: no [port.NAME] section: at least one port is required\n",
+	},
+	{
+		"a CRLF file: lines counted, no '\\r' in messages",
+		TEXT("[port.a]\r\ndevice = net_null0\r\n\r\naddress = 10.0.0.300/24\r\n"),
+		PDIR_TEST,
+		"{F}:4: [port.a] address: '10.0.0.300/24' " PREFIX "\n",
+	},
+	{
+		"a UTF-8 byte order mark: reported, the rest still checked",
+		TEXT("\xef\xbb\xbf[port.a]\ndevice = net_null0\ncolour = red\n"),
+		PDIR_TEST,
+		"{F}:1: syntax error: the file starts with a UTF-8 byte order mark: "
+		"save it without\n"
+		"{F}:3: [port.a] colour: unknown key (accepted: device, profile, address, "
+		"gateway)\n",
+	},
+	{
+		"a NUL byte",
+		TEXT("[port.a]\ndevice = net\0null0\naddress = 10.0.0.1/24\n"),
+		PDIR_TEST,
+		"{F}:2: syntax error: NUL byte in the line\n",
+	},
+	{
+		"control characters in a message are shown as '?'",
+		TEXT("[port.a]\ndevice = net_null0\naddress = 10.0\x1b[31m.0.1/24\n"),
+		PDIR_TEST,
+		"{F}:3: [port.a] address: '10.0?[31m.0.1/24' " PREFIX "\n",
+	},
+};
+
+static const char bad_default_ini[] = "[device]\n"
+				      "max_queues = 16\n"
+				      "rx_desc = 1024\n"
+				      "colour = red\n"
+				      "[offloads]\n"
+				      "rx = none\n"
+				      "tx = tcp_tso, \n";
+
+static void
+test_bad(void **state)
+{
+	const struct bad_case *c = *state;
+	char path[PATH_MAX];
+	const char *pdir;
+
+	pdir = c->pdir == PDIR_NODEFAULT  ? nodefault_dir :
+	       c->pdir == PDIR_BADDEFAULT ? baddefault_dir :
+					    prof_dir;
+	if (c->file != NULL) {
+		data_path(path, c->file);
+	} else {
+		path_join(path, tmp_dir, "case.ini");
+		write_file(path, c->text, c->len);
+	}
+	assert_bad(path, pdir, c->expect, EINVAL);
+}
+
+/* Group setup: the scratch folder and its profile folders */
+
+/* snprintf() into a PATH_MAX buffer; -1 when it does not fit. */
+static int __attribute__((format(printf, 2, 3))) pathf(char *buf, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(buf, PATH_MAX, fmt, ap);
+	va_end(ap);
+	return n < 0 || n >= PATH_MAX ? -1 : 0;
+}
+
+static int
+setup(void **state)
+{
+	const char *data = getenv("SL_TEST_DATA");
+	const char *prof = getenv("SL_PROFILE_DIR");
+	const char *tmp = getenv("TMPDIR");
+	char from[PATH_MAX], to[PATH_MAX], test_prof[PATH_MAX];
+	struct dirent *de;
+	DIR *d;
+	int rc = 0;
+
+	(void)state;
+	if (data == NULL || prof == NULL) {
+		fprintf(stderr, "test_conf: set SL_TEST_DATA and SL_PROFILE_DIR "
+				"(meson test does)\n");
+		return -1;
+	}
+	if (pathf(data_dir, "%s", data) != 0 || pathf(real_prof_dir, "%s", prof) != 0 ||
+	    pathf(tmp_dir, "%s/sl_test_conf.XXXXXX", tmp != NULL && *tmp != '\0' ? tmp : "/tmp") !=
+		    0)
+		return -1;
+	if (mkdtemp(tmp_dir) == NULL) {
+		tmp_dir[0] = '\0';
+		return -1;
+	}
+	if (pathf(prof_dir, "%s/profiles", tmp_dir) != 0 ||
+	    pathf(nodefault_dir, "%s/nodefault", tmp_dir) != 0 ||
+	    pathf(baddefault_dir, "%s/baddefault", tmp_dir) != 0 || mkdir(prof_dir, 0700) != 0 ||
+	    mkdir(nodefault_dir, 0700) != 0 || mkdir(baddefault_dir, 0700) != 0)
+		return -1;
+
+	if (pathf(from, "%s/default.ini", real_prof_dir) != 0 ||
+	    pathf(to, "%s/default.ini", prof_dir) != 0 || copy_file(from, to) != 0)
+		return -1;
+	if (pathf(test_prof, "%s/profiles", data_dir) != 0)
+		return -1;
+	d = opendir(test_prof);
+	if (d == NULL)
+		return -1;
+	while (rc == 0 && (de = readdir(d)) != NULL) {
+		size_t len = strlen(de->d_name);
+
+		if (len < 5 || strcmp(de->d_name + len - 4, ".ini") != 0)
+			continue;
+		if (pathf(from, "%s/%s", test_prof, de->d_name) != 0 ||
+		    pathf(to, "%s/%s", prof_dir, de->d_name) != 0 || copy_file(from, to) != 0)
+			rc = -1;
+	}
+	closedir(d);
+	if (rc != 0 || pathf(to, "%s/default.ini", baddefault_dir) != 0)
+		return -1;
+	{
+		FILE *f = fopen(to, "w");
+
+		if (f == NULL)
+			return -1;
+		fputs(bad_default_ini, f);
+		if (fclose(f) != 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* Remove @p path and, when it is a folder, everything under it. */
+static int
+rm_tree(const char *path)
+{
+	char child[PATH_MAX];
+	struct dirent *de;
+	struct stat st;
+	DIR *d;
+	int rc = 0;
+
+	if (lstat(path, &st) != 0)
+		return -1;
+	if (S_ISDIR(st.st_mode)) {
+		d = opendir(path);
+		if (d == NULL)
+			return -1;
+		while ((de = readdir(d)) != NULL) {
+			if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+				continue;
+			snprintf(child, sizeof(child), "%s/%s", path, de->d_name);
+			if (rm_tree(child) != 0)
+				rc = -1;
+		}
+		closedir(d);
+	}
+	if (remove(path) != 0)
+		rc = -1;
+	return rc;
+}
+
+static int
+teardown(void **state)
+{
+	(void)state;
+	return tmp_dir[0] != '\0' ? rm_tree(tmp_dir) : 0;
+}
+
+int
+main(void)
+{
+	static const struct CMUnitTest fixed[] = {
+		cmocka_unit_test(test_good_full),
+		cmocka_unit_test(test_good_minimal),
+		cmocka_unit_test(test_real_default_profile),
+		cmocka_unit_test(test_crlf),
+		cmocka_unit_test(test_dump_round_trip),
+		cmocka_unit_test(test_dump_text),
+		cmocka_unit_test(test_names),
+		cmocka_unit_test(test_missing_file),
+		cmocka_unit_test(test_directory),
+		cmocka_unit_test(test_not_regular),
+		cmocka_unit_test(test_long_line),
+	};
+	static struct CMUnitTest tests[DIM(fixed) + DIM(bad_cases)];
+	size_t i;
+
+	memcpy(tests, fixed, sizeof(fixed));
+	/* One test per bad case, named after it, so that a failure says which. */
+	for (i = 0; i < DIM(bad_cases); i++) {
+		struct CMUnitTest *t = &tests[DIM(fixed) + i];
+
+		t->name = bad_cases[i].name;
+		t->test_func = test_bad;
+		t->initial_state = (void *)(uintptr_t)&bad_cases[i];
+	}
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
