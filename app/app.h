@@ -87,6 +87,7 @@ void sl_cli_stop(void);
 extern cmdline_parse_inst_t *sl_cli_port_cmds[];
 extern cmdline_parse_inst_t *sl_cli_net_cmds[];
 extern cmdline_parse_inst_t *sl_cli_system_cmds[];
+extern cmdline_parse_inst_t *sl_cli_tcp_cmds[];
 
 /* Ask the gateway to stop (CLI quit, signals). */
 void sl_app_quit(void);

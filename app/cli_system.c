@@ -30,7 +30,16 @@ cmd_show_config_parsed(void *parsed, struct cmdline *cl, void *data)
 	fprintf(f, "; %s\n", sl_app.conf->path);
 	sl_conf_dump(sl_app.conf, f);
 	fclose(f);
-	cmdline_printf(cl, "%s", text);
+	/* Secrets stay out of terminals and logs: show that one is set, not its value. */
+	for (char *line = text, *next; line != NULL && *line != '\0'; line = next) {
+		next = strchr(line, '\n');
+		if (next != NULL)
+			*next++ = '\0';
+		if (strncmp(line, "secret = ", 9) == 0)
+			cmdline_printf(cl, "secret = (set, not shown)\n");
+		else
+			cmdline_printf(cl, "%s\n", line);
+	}
 	free(text);
 }
 
@@ -71,6 +80,7 @@ cmd_help_parsed(void *parsed, struct cmdline *cl, void *data)
 	cmdline_printf(cl, "Commands (testpmd grammar; TAB completes on the prompt):\n");
 	print_group(cl, sl_cli_port_cmds);
 	print_group(cl, sl_cli_net_cmds);
+	print_group(cl, sl_cli_tcp_cmds);
 	print_group(cl, sl_cli_system_cmds);
 }
 

@@ -135,7 +135,7 @@ account_mbufs(struct rte_mempool *mp)
 	unsigned int avail = rte_mempool_avail_count(mp), size = mp->size;
 
 	if (avail == size) {
-		APP_LOG(INFO, "all %u mbufs back in pool", size);
+		APP_LOG(NOTICE, "all %u mbufs back in pool", size);
 		return 0;
 	}
 	APP_LOG(ERR, "mbuf leak: %u of %u mbufs not back in pool", size - avail, size);

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Gateway configuration: the INI pre-scanner, message collection, value
- * parsers, and the [global], [port.*], [vip.*], [pool.*] and [backend.*]
- * sections. Device profiles are in conf_profile.c.
+ * parsers, and the [global], [tcp], [port.*], [vip.*], [pool.*] and
+ * [backend.*] sections. Device profiles are in conf_profile.c.
  *
  * A load runs in two passes over the pre-scanned sections. The structure pass
  * (section kinds, names, counts, unknown keys) always runs; the value pass
@@ -838,6 +838,7 @@ get_enum(const struct conf_ini *ini, struct conf_log *log, const struct conf_sec
 
 enum sect_kind {
 	KIND_GLOBAL,
+	KIND_TCP,
 	KIND_PORT,
 	KIND_VIP,
 	KIND_POOL,
@@ -850,6 +851,12 @@ static const char *const global_keys[] = {
 	"mbufs", "mbuf_cache", "idle", "idle_polls", "idle_sleep_us", "neigh_size",
 	"neigh_reachable_ms", "neigh_retry_ms", "neigh_retries", "neigh_hold", NULL
 };
+static const char *const tcp_keys[] = {
+	"max_conns", "syn_backlog", "snd_buf", "rcv_buf", "rto_min_ms", "rto_max_ms",
+	"rto_init_ms", "delack_ms", "max_retries", "syn_retries", "time_wait_max",
+	"time_wait_ms", "fin_wait2_ms", "challenge_ack_limit", "sack", "timestamps", "wscale",
+	"syncookies", "secret", NULL
+};
 static const char *const port_keys[] = { "device", "profile", "address", "gateway", NULL };
 static const char *const vip_keys[] = { "listen", "mode", "pool", NULL };
 static const char *const pool_keys[] = { "algorithm", NULL };
@@ -857,13 +864,14 @@ static const char *const backend_keys[] = { "pool", "address", "weight", NULL };
 /* clang-format on */
 
 static const struct {
-	const char *prefix; /* "port." ... ; NULL for [global] */
+	const char *prefix; /* "port." ... ; NULL for [global] and [tcp] */
 	const char *const *keys;
 	unsigned int max;
 	const char *what;  /* plural, for "too many" */
 	const char *limit; /* the macro that sets max */
 } kinds[] = {
 	[KIND_GLOBAL] = { NULL, global_keys, 1, "global", NULL },
+	[KIND_TCP] = { NULL, tcp_keys, 1, "tcp", NULL },
 	[KIND_PORT] = { "port", port_keys, SL_PORTS_MAX, "ports", "SL_PORTS_MAX" },
 	[KIND_VIP] = { "vip", vip_keys, SL_VIPS_MAX, "VIPs", "SL_VIPS_MAX" },
 	[KIND_POOL] = { "pool", pool_keys, SL_POOLS_MAX, "pools", "SL_POOLS_MAX" },
@@ -899,6 +907,8 @@ sect_classify(const char *name, const char **suffix)
 	*suffix = NULL;
 	if (strcmp(name, "global") == 0)
 		return KIND_GLOBAL;
+	if (strcmp(name, "tcp") == 0)
+		return KIND_TCP;
 	for (k = KIND_PORT; k < KIND_UNKNOWN; k++) {
 		len = strlen(kinds[k].prefix);
 		if (strncmp(name, kinds[k].prefix, len) == 0 &&
@@ -930,14 +940,15 @@ pass_structure(struct load *ld)
 		r->kind = sect_classify(s->name, &r->name);
 		if (r->kind == KIND_UNKNOWN) {
 			conf_msg(ld->log, ini->path, s->line, s->name, NULL,
-				 "unknown section (accepted: [global], [port.NAME], [vip.NAME], "
-				 "[pool.NAME], [backend.NAME])");
+				 "unknown section (accepted: [global], [tcp], [port.NAME], "
+				 "[vip.NAME], [pool.NAME], [backend.NAME])");
 			continue;
 		}
 		if (r->kind == KIND_PORT)
 			ld->n_port_sects++;
 		conf_check_keys(ini, ld->log, s, kinds[r->kind].keys);
-		if (r->kind == KIND_GLOBAL) {
+		if (r->kind == KIND_GLOBAL || r->kind == KIND_TCP) {
+			/* Given twice, it is one merged section (reported by the pre-scan). */
 			r->stored = true;
 			continue;
 		}
@@ -1011,6 +1022,179 @@ parse_global(struct load *ld, const struct conf_sect *s)
 		if (m >= 0)
 			g->idle = (enum sl_idle_mode)m;
 	}
+}
+
+static int
+hex_digit(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/*
+ * [tcp] secret: exactly 32 hex digits. The value is never repeated in a
+ * message, so a near miss of the real secret does not end up in logs.
+ */
+#define SECRET_ACCEPTED "(accepted: 32 hex digits for 16 bytes; the value is not shown)"
+_Static_assert(SL_TCP_SECRET_LEN == 16, "SECRET_ACCEPTED names the length");
+
+static void
+parse_tcp_secret(struct load *ld, const struct conf_sect *s, struct sl_conf_tcp *t)
+{
+	unsigned int line;
+	const char *v = conf_get(&ld->ini, s, "secret", &line);
+	size_t len, i;
+
+	if (v == NULL)
+		return;
+	len = strlen(v);
+	for (i = 0; i < len && hex_digit(v[i]) >= 0; i++)
+		;
+	if (i != len)
+		conf_msg(ld->log, ld->ini.path, line, s->name, "secret",
+			 "character %zu is not a hex digit " SECRET_ACCEPTED, i + 1);
+	else if (len == 0)
+		conf_msg(ld->log, ld->ini.path, line, s->name, "secret",
+			 "is empty " SECRET_ACCEPTED);
+	else if (len != 2 * SL_TCP_SECRET_LEN)
+		conf_msg(ld->log, ld->ini.path, line, s->name, "secret",
+			 "is %zu hex digits long " SECRET_ACCEPTED, len);
+	if (i != len || len != 2 * SL_TCP_SECRET_LEN)
+		return;
+	for (i = 0; i < SL_TCP_SECRET_LEN; i++)
+		t->secret[i] = (uint8_t)(hex_digit(v[2 * i]) << 4 | hex_digit(v[2 * i + 1]));
+	t->has_secret = true;
+}
+
+/* A [tcp] number as parsed: rc is conf_get_uint()'s (0 given, 1 absent, < 0 bad). */
+struct tcp_num {
+	const char *key;
+	uint32_t v;
+	int rc;
+};
+
+/*
+ * @p lo must not be above @p hi. The message goes to the key the file gives,
+ * @p blame when it gives both (defaults never clash with each other). A key
+ * with a bad value is reported already and not compared.
+ * Returns false when it reported a clash.
+ */
+static bool
+tcp_order(struct load *ld, const struct conf_sect *s, const struct tcp_num *lo,
+	  const struct tcp_num *hi, const struct tcp_num *blame)
+{
+	const struct tcp_num *wrong, *other;
+	unsigned int line;
+
+	if (lo->rc < 0 || hi->rc < 0 || lo->v <= hi->v)
+		return true;
+	wrong = lo->rc == 0 && hi->rc == 0 ? blame : lo->rc == 0 ? lo : hi;
+	other = wrong == lo ? hi : lo;
+	conf_get(&ld->ini, s, wrong->key, &line);
+	conf_msg(ld->log, ld->ini.path, line, s->name, wrong->key, "%u is %s %s (%u%s)", wrong->v,
+		 wrong == lo ? "above" : "below", other->key, other->v,
+		 other->rc == 1 ? ", the default" : "");
+	return false;
+}
+
+static void
+parse_tcp(struct load *ld, const struct conf_sect *s)
+{
+	enum {
+		T_MAX_CONNS,
+		T_SYN_BACKLOG,
+		T_SND_BUF,
+		T_RCV_BUF,
+		T_RTO_MIN,
+		T_RTO_MAX,
+		T_RTO_INIT,
+		T_DELACK,
+		T_MAX_RETRIES,
+		T_SYN_RETRIES,
+		T_TW_MAX,
+		T_TW_MS,
+		T_FIN_WAIT2,
+		T_CHALLENGE,
+		T_N,
+	};
+	static const struct {
+		const char *key;
+		uint32_t min, max;
+		size_t off;
+	} nums[T_N] = {
+	/* clang-format off */
+#define T(i, k, lo, hi) [i] = { #k, lo, hi, offsetof(struct sl_conf_tcp, k) }
+		T(T_MAX_CONNS, max_conns, 16, 4194304),
+		T(T_SYN_BACKLOG, syn_backlog, 1, 1048576),
+		T(T_SND_BUF, snd_buf, 4096, 67108864),
+		T(T_RCV_BUF, rcv_buf, 4096, 67108864),
+		T(T_RTO_MIN, rto_min_ms, 1, 60000),
+		T(T_RTO_MAX, rto_max_ms, 100, 600000),
+		T(T_RTO_INIT, rto_init_ms, 1, 60000),
+		T(T_DELACK, delack_ms, 0, 500),
+		T(T_MAX_RETRIES, max_retries, 1, 100),
+		T(T_SYN_RETRIES, syn_retries, 1, 20),
+		T(T_TW_MAX, time_wait_max, 0, 4194304),
+		T(T_TW_MS, time_wait_ms, 0, 600000),
+		T(T_FIN_WAIT2, fin_wait2_ms, 1000, 600000),
+		T(T_CHALLENGE, challenge_ack_limit, 1, 1000000),
+#undef T
+		/* clang-format on */
+	};
+	static const struct {
+		const char *key;
+		size_t off;
+	} bools[] = {
+#define B(k) { #k, offsetof(struct sl_conf_tcp, k) }
+		B(sack),
+		B(timestamps),
+		B(wscale),
+		B(syncookies),
+#undef B
+	};
+	struct sl_conf_tcp *t = &ld->conf->tcp;
+	struct tcp_num n[T_N];
+	unsigned int i, line;
+
+	/* 0 until given: its default follows max_conns, resolved at the end. */
+	t->time_wait_max = 0;
+	for (i = 0; i < T_N; i++) {
+		uint32_t *field = (uint32_t *)((char *)t + nums[i].off);
+
+		n[i].key = nums[i].key;
+		n[i].rc = conf_get_uint(&ld->ini, ld->log, s, nums[i].key, nums[i].min, nums[i].max,
+					field);
+		n[i].v = *field;
+	}
+	for (i = 0; i < CONF_DIM(bools); i++)
+		conf_get_bool(&ld->ini, ld->log, s, bools[i].key,
+			      (bool *)((char *)t + bools[i].off));
+	parse_tcp_secret(ld, s, t);
+
+	/*
+	 * RFC 6298 2.4/2.5 bound the RTO, and the initial one (2.1) lies within
+	 * the bounds: checked only when they are consistent, as "between 2000
+	 * and 1000" is no help. Given both, the bound is wrong in the first
+	 * check and the initial RTO in the others.
+	 */
+	if (tcp_order(ld, s, &n[T_RTO_MIN], &n[T_RTO_MAX], &n[T_RTO_MIN]) &&
+	    tcp_order(ld, s, &n[T_RTO_MIN], &n[T_RTO_INIT], &n[T_RTO_INIT]))
+		tcp_order(ld, s, &n[T_RTO_INIT], &n[T_RTO_MAX], &n[T_RTO_INIT]);
+	/* A TIME_WAIT limit of every slot would let TIME_WAIT starve new connections. */
+	if (n[T_TW_MAX].rc == 0 && n[T_MAX_CONNS].rc >= 0 && t->time_wait_max != 0 &&
+	    t->time_wait_max >= t->max_conns) {
+		conf_get(&ld->ini, s, "time_wait_max", &line);
+		conf_msg(ld->log, ld->ini.path, line, s->name, "time_wait_max",
+			 "%u is not below max_conns (%u%s)", t->time_wait_max, t->max_conns,
+			 n[T_MAX_CONNS].rc == 1 ? ", the default" : "");
+	}
+	if (t->time_wait_max == 0)
+		t->time_wait_max = t->max_conns / 2;
 }
 
 static void
@@ -1344,6 +1528,9 @@ pass_values(struct load *ld)
 		case KIND_GLOBAL:
 			parse_global(ld, r->s);
 			break;
+		case KIND_TCP:
+			parse_tcp(ld, r->s);
+			break;
 		case KIND_PORT: {
 			struct sl_conf_port *p =
 				r->stored ? &conf->ports[conf->n_ports] : &scratch->port;
@@ -1398,6 +1585,31 @@ global_defaults(struct sl_conf_global *g)
 	g->neigh_hold = 256;
 }
 
+static void
+tcp_defaults(struct sl_conf_tcp *t)
+{
+	t->max_conns = 16384;
+	t->syn_backlog = 1024;
+	t->snd_buf = 262144;
+	t->rcv_buf = 262144;
+	t->rto_min_ms = 200;
+	t->rto_max_ms = 120000;
+	t->rto_init_ms = 1000;
+	t->delack_ms = 40;
+	t->max_retries = 15;
+	t->syn_retries = 6;
+	t->time_wait_max = t->max_conns / 2; /* what time_wait_max = 0 stands for */
+	t->time_wait_ms = 60000;
+	t->fin_wait2_ms = 60000;
+	t->challenge_ack_limit = 1000;
+	t->sack = true;
+	t->timestamps = true;
+	t->wscale = true;
+	t->syncookies = true;
+	t->has_secret = false;
+	memset(t->secret, 0, sizeof(t->secret));
+}
+
 struct sl_config *
 sl_conf_load(const char *path, const char *profile_dir, FILE *errf)
 {
@@ -1429,6 +1641,7 @@ sl_conf_load(const char *path, const char *profile_dir, FILE *errf)
 	}
 	memcpy(ld.conf->path, path, strlen(path) + 1);
 	global_defaults(&ld.conf->global);
+	tcp_defaults(&ld.conf->tcp);
 	/* The file's own messages come first, then those of each profile. */
 	log_rank(&log, path);
 
@@ -1463,6 +1676,46 @@ sl_conf_free(struct sl_config *conf)
 	free(conf);
 }
 
+static const char *
+yes_no(bool b)
+{
+	return b ? "yes" : "no";
+}
+
+static void
+dump_tcp(const struct sl_conf_tcp *t, FILE *f)
+{
+	unsigned int i;
+
+	fprintf(f, "\n[tcp]\n");
+	fprintf(f, "max_conns = %u\n", t->max_conns);
+	fprintf(f, "syn_backlog = %u\n", t->syn_backlog);
+	fprintf(f, "snd_buf = %u\n", t->snd_buf);
+	fprintf(f, "rcv_buf = %u\n", t->rcv_buf);
+	fprintf(f, "rto_min_ms = %u\n", t->rto_min_ms);
+	fprintf(f, "rto_max_ms = %u\n", t->rto_max_ms);
+	fprintf(f, "rto_init_ms = %u\n", t->rto_init_ms);
+	fprintf(f, "delack_ms = %u\n", t->delack_ms);
+	fprintf(f, "max_retries = %u\n", t->max_retries);
+	fprintf(f, "syn_retries = %u\n", t->syn_retries);
+	fprintf(f, "time_wait_max = %u\n", t->time_wait_max);
+	fprintf(f, "time_wait_ms = %u\n", t->time_wait_ms);
+	fprintf(f, "fin_wait2_ms = %u\n", t->fin_wait2_ms);
+	fprintf(f, "challenge_ack_limit = %u\n", t->challenge_ack_limit);
+	fprintf(f, "sack = %s\n", yes_no(t->sack));
+	fprintf(f, "timestamps = %s\n", yes_no(t->timestamps));
+	fprintf(f, "wscale = %s\n", yes_no(t->wscale));
+	fprintf(f, "syncookies = %s\n", yes_no(t->syncookies));
+	if (!t->has_secret) {
+		fprintf(f, "; secret: none (random at each start)\n");
+		return;
+	}
+	fputs("secret = ", f);
+	for (i = 0; i < SL_TCP_SECRET_LEN; i++)
+		fprintf(f, "%02x", t->secret[i]);
+	fputs("\n", f);
+}
+
 /* A value iniparser reads back as written: quoted when it holds ; # or edge spaces. */
 static void
 dump_value(FILE *f, const char *key, const char *v)
@@ -1495,6 +1748,7 @@ sl_conf_dump(const struct sl_config *conf, FILE *f)
 	fprintf(f, "neigh_retry_ms = %u\n", g->neigh_retry_ms);
 	fprintf(f, "neigh_retries = %u\n", g->neigh_retries);
 	fprintf(f, "neigh_hold = %u\n", g->neigh_hold);
+	dump_tcp(&conf->tcp, f);
 
 	for (i = 0; i < conf->n_ports; i++) {
 		const struct sl_conf_port *p = &conf->ports[i];

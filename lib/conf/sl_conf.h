@@ -106,9 +106,41 @@ struct sl_conf_global {
 	uint32_t neigh_hold;		/**< packets held per worker awaiting resolution */
 };
 
+#define SL_TCP_SECRET_LEN 16	/**< bytes of [tcp] secret (32 hex digits) */
+
+/**
+ * [tcp]: the per-worker user-space TCP stack (lib/tcp). Every value is per
+ * worker; times are in milliseconds. Cross-key rules hold in every snapshot:
+ * rto_min_ms <= rto_init_ms <= rto_max_ms and time_wait_max < max_conns.
+ */
+struct sl_conf_tcp {
+	uint32_t max_conns;		/**< connection slots, TIME_WAIT included */
+	uint32_t syn_backlog;		/**< half-open connections before SYN cookies */
+	uint32_t snd_buf;		/**< bytes queued for sending per connection */
+	uint32_t rcv_buf;		/**< receive window bytes per connection */
+	uint32_t rto_min_ms;
+	uint32_t rto_max_ms;
+	uint32_t rto_init_ms;
+	uint32_t delack_ms;		/**< 0: ACK every segment at once */
+	uint32_t max_retries;		/**< data retransmissions before giving up */
+	uint32_t syn_retries;		/**< SYN / SYN-ACK retransmissions */
+	uint32_t time_wait_max;		/**< TIME_WAIT connections at most; never 0 (0 in
+					     the file stands for max_conns / 2) */
+	uint32_t time_wait_ms;		/**< 2*MSL; 0: no TIME_WAIT */
+	uint32_t fin_wait2_ms;		/**< orphaned FIN_WAIT_2 lifetime */
+	uint32_t challenge_ack_limit;	/**< RFC 5961 challenge ACKs per second */
+	bool sack;			/**< RFC 2018 */
+	bool timestamps;		/**< RFC 7323 timestamps and PAWS */
+	bool wscale;			/**< RFC 7323 window scaling */
+	bool syncookies;		/**< RFC 4987, when syn_backlog is full */
+	bool has_secret;		/**< false: a random secret at start */
+	uint8_t secret[SL_TCP_SECRET_LEN]; /**< keys ISNs and SYN cookies; valid if has_secret */
+};
+
 struct sl_config {
 	char path[4096];	/**< the file it was loaded from */
 	struct sl_conf_global global;
+	struct sl_conf_tcp tcp;	/**< the defaults when the file has no [tcp] */
 	uint16_t n_ports;
 	uint16_t n_vips;
 	uint16_t n_pools;
@@ -155,10 +187,12 @@ void sl_conf_free(struct sl_config *conf);
 /**
  * Write the effective configuration as INI text, every key including the
  * defaults, so it can be read back by sl_conf_load() with the same
- * profile_dir into an identical snapshot. Each port's resolved profile
- * follows as comment lines (it is named by `profile = NAME`; its values come
- * from the profile files when read back). A port without a gateway gets the
- * comment "; gateway: none".
+ * profile_dir into an identical snapshot. [tcp] is always written, its secret
+ * in hex when the file gave one (the text is then as secret as the file),
+ * else a "; secret: none ..." comment. Each port's resolved profile follows as
+ * comment lines (it is named by `profile = NAME`; its values come from the
+ * profile files when read back). A port without a gateway gets the comment
+ * "; gateway: none".
  */
 void sl_conf_dump(const struct sl_config *conf, FILE *f);
 

@@ -288,7 +288,10 @@ void sl_tcp_poll(struct sl_tcp *t, uint64_t now_tsc);
  */
 int sl_tcp_send(struct sl_tcp_conn *c, struct rte_mbuf *chain);
 
-/** Bytes that sl_tcp_send() would accept now. Context: owning lcore. */
+/**
+ * Bytes that sl_tcp_send() would accept now. Only a refused sl_tcp_send()
+ * (-ENOBUFS) arms SL_TCP_EV_SEND_SPACE. Context: owning lcore.
+ */
 uint32_t sl_tcp_send_space(const struct sl_tcp_conn *c);
 
 /**

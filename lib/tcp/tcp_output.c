@@ -214,7 +214,8 @@ hdr_build(struct sl_tcp *t, uint32_t laddr, uint32_t raddr, uint16_t lport, uint
 	th->rx_win = rte_cpu_to_be_16(win);
 	th->cksum = 0;
 	th->tcp_urp = 0;
-	memcpy(th + 1, opt, optlen);
+	if (optlen > 0)
+		memcpy(th + 1, opt, optlen);
 	m->l3_len = sizeof(*ip);
 	m->l4_len = hl;
 	return m;

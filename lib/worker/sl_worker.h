@@ -25,6 +25,7 @@
 
 #include "sl_conf.h"
 #include "sl_net.h"
+#include "sl_tcp.h"
 
 #define SL_WORKERS_MAX RTE_MAX_LCORE
 #define SL_BURST 32
@@ -47,6 +48,11 @@ struct sl_worker_stats {
 	uint64_t sleeps;	/**< idle sleeps taken */
 };
 
+struct sl_worker;
+
+/** A function the control thread asks a worker to run on its lcore. */
+typedef int sl_worker_call_fn(struct sl_worker *w, void *arg);
+
 struct sl_worker {
 	unsigned int id;	/**< 0..n_workers-1; worker 0 owns ARP */
 	unsigned int lcore_id;
@@ -55,6 +61,12 @@ struct sl_worker {
 	bool idle;		/**< back off when idle */
 	uint32_t idle_polls;
 	uint32_t idle_sleep_us;
+	struct rte_ring *calls;	/**< MP/SC: requests from control threads */
+	struct sl_tcp *tcp;	/**< this worker's TCP instance */
+	struct svc_conn *svc;	/**< built-in service state, one per TCP slot */
+	uint32_t svc_count;
+	uint32_t svc_free;	/**< head of the free list of svc */
+	uint64_t tcp_svc_full;	/**< connections refused: no service slot */
 	struct sl_net_worker net;
 	struct sl_worker_stats stats;
 } __rte_cache_aligned;
@@ -82,6 +94,18 @@ bool sl_worker_stopping(void);
  * packets lib/net holds. Context: control thread, after the lcore returned.
  */
 void sl_worker_fini(struct sl_worker *w);
+
+/**
+ * Run @p fn(w, arg) on worker @p w's lcore, between two poll-loop iterations,
+ * and wait for it: how the control plane reads state only a worker may touch
+ * (its connection table, say). @p fn must be short and must not block.
+ * @return fn's return value; -ETIMEDOUT if the worker did not run it within
+ * @p timeout_ms (it may still run later: @p arg must then stay valid, so
+ * pass heap memory the callee does not free, or a long timeout); -ENOSPC if
+ * the request ring is full; -ESRCH once workers are stopping.
+ * Context: control threads only (never a worker: it would wait for itself).
+ */
+int sl_worker_call(struct sl_worker *w, sl_worker_call_fn *fn, void *arg, unsigned int timeout_ms);
 
 /**
  * The config snapshot workers read, published with rcu_assign_pointer().

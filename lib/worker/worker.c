@@ -9,8 +9,11 @@
 #include <errno.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
 
 #include <rte_cycles.h>
+#include <rte_errno.h>
 #include <rte_ethdev.h>
 #include <rte_lcore.h>
 #include <rte_log.h>
@@ -22,6 +25,7 @@
 #include <urcu-qsbr.h>
 
 #include "sl_worker.h"
+#include "worker_priv.h"
 
 RTE_LOG_REGISTER_SUFFIX(sl_worker_logtype, worker, INFO);
 #define WLOG(level, fmt, ...) \
@@ -64,6 +68,93 @@ worker_tx_error(struct rte_mbuf **pkts, uint16_t unsent, void *arg)
 	w->net.stats.drop[SL_DROP_TX_FULL] += unsent;
 }
 
+/*
+ * A control request. The caller waits on state; if it gives up first it marks
+ * the request abandoned and the worker frees it, so neither side ever touches
+ * freed memory.
+ */
+enum { CALL_PENDING, CALL_DONE, CALL_ABANDONED };
+
+struct worker_call {
+	sl_worker_call_fn *fn;
+	void *arg;
+	int rc;
+	int state;
+};
+
+int
+sl_worker_call(struct sl_worker *w, sl_worker_call_fn *fn, void *arg, unsigned int timeout_ms)
+{
+	struct worker_call *c;
+	uint64_t deadline;
+	int expected, rc;
+
+	if (sl_worker_stopping())
+		return -ESRCH;
+	c = malloc(sizeof(*c));
+	if (c == NULL)
+		return -ENOMEM;
+	c->fn = fn;
+	c->arg = arg;
+	c->rc = 0;
+	c->state = CALL_PENDING;
+	if (rte_ring_mp_enqueue(w->calls, c) != 0) {
+		free(c);
+		return -ENOSPC;
+	}
+	deadline = rte_get_timer_cycles() + rte_get_timer_hz() * timeout_ms / 1000;
+	while (__atomic_load_n(&c->state, __ATOMIC_ACQUIRE) == CALL_PENDING) {
+		if (rte_get_timer_cycles() > deadline || sl_worker_stopping()) {
+			expected = CALL_PENDING;
+			if (__atomic_compare_exchange_n(&c->state, &expected, CALL_ABANDONED, false,
+							__ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
+				return -ETIMEDOUT;	/* the worker frees c */
+			break;				/* it finished meanwhile */
+		}
+		rte_delay_us_sleep(50);
+	}
+	rc = c->rc;
+	free(c);
+	return rc;
+}
+
+/* Run what control threads asked for. One ring check per iteration otherwise. */
+static unsigned int
+worker_run_calls(struct sl_worker *w)
+{
+	struct worker_call *c = NULL;
+	unsigned int n = 0;
+
+	while (rte_ring_sc_dequeue(w->calls, (void **)&c) == 0) {
+		int expected = CALL_PENDING;
+
+		c->rc = c->fn(w, c->arg);
+		if (!__atomic_compare_exchange_n(&c->state, &expected, CALL_DONE, false,
+						 __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
+			free(c);	/* abandoned by its caller */
+		n++;
+	}
+	return n;
+}
+
+/* Requests still queued when the worker stopped: answer them, never run them. */
+static void
+worker_drop_calls(struct sl_worker *w)
+{
+	struct worker_call *c = NULL;
+
+	if (w->calls == NULL)
+		return;
+	while (rte_ring_sc_dequeue(w->calls, (void **)&c) == 0) {
+		int expected = CALL_PENDING;
+
+		c->rc = -ESRCH;
+		if (!__atomic_compare_exchange_n(&c->state, &expected, CALL_DONE, false,
+						 __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
+			free(c);
+	}
+}
+
 int
 sl_worker_init(struct sl_worker *w, unsigned int id, unsigned int lcore_id, struct sl_net *net,
 	       struct rte_mempool *pool, const struct sl_config *conf, bool idle)
@@ -92,13 +183,30 @@ sl_worker_init(struct sl_worker *w, unsigned int id, unsigned int lcore_id, stru
 		rte_eth_tx_buffer_init(p->txb, SL_BURST);
 		rte_eth_tx_buffer_set_err_callback(p->txb, worker_tx_error, w);
 	}
+	{
+		char name[RTE_RING_NAMESIZE];
+
+		snprintf(name, sizeof(name), "sl_calls_%u", id);
+		w->calls = rte_ring_create(name, 64, (int)socket, RING_F_SC_DEQ);
+		if (w->calls == NULL) {
+			rc = -rte_errno;
+			goto fail;
+		}
+	}
 	rc = sl_net_worker_init(&w->net, net, id, pool, worker_tx, w);
 	if (rc < 0)
 		goto fail;
+	rc = sl_worker_tcp_init(w, conf, pool);
+	if (rc < 0) {
+		sl_net_worker_fini(&w->net);
+		goto fail;
+	}
 	return 0;
 fail:
 	for (i = 0; i < w->n_ports; i++)
 		rte_free(w->ports[i].txb);
+	rte_ring_free(w->calls);
+	w->calls = NULL;
 	return rc;
 }
 
@@ -107,6 +215,11 @@ sl_worker_fini(struct sl_worker *w)
 {
 	uint16_t i;
 
+	worker_drop_calls(w);
+	/* TCP first: its queued mbufs may be held in lib/net's structures. */
+	sl_worker_tcp_fini(w);
+	rte_ring_free(w->calls);
+	w->calls = NULL;
 	sl_net_worker_fini(&w->net);
 	for (i = 0; i < w->n_ports; i++) {
 		struct sl_worker_port *p = &w->ports[i];
@@ -137,9 +250,9 @@ worker_rx(struct sl_worker *w)
 			if (j + 1 < n)
 				rte_prefetch0(rte_pktmbuf_mtod(pkts[j + 1], void *));
 			if (sl_net_input(&w->net, i, pkts[j]) == SL_NET_TCP) {
-				/* No TCP consumer yet: count it as an unhandled protocol. */
-				w->net.stats.drop[SL_DROP_IP_PROTO]++;
-				rte_pktmbuf_free(pkts[j]);
+				/* TCP takes the packet from its IPv4 header on. */
+				rte_pktmbuf_adj(pkts[j], pkts[j]->l2_len);
+				sl_tcp_input(w->tcp, pkts[j]);
 			}
 		}
 	}
@@ -215,9 +328,12 @@ sl_worker_main(void *arg)
 	while (!sl_worker_stopping()) {
 		unsigned int work;
 
-		work = worker_rx(w);
 		now = rte_rdtsc();
+		sl_tcp_poll(w->tcp, now);
+		work = worker_rx(w);
 		sl_net_poll(&w->net, now);
+		if (unlikely(!rte_ring_empty(w->calls)))
+			work += worker_run_calls(w);
 		work += worker_flush(w);
 
 		now = rte_rdtsc();

@@ -244,6 +244,59 @@ assert_profile_equal(const struct sl_profile *a, const struct sl_profile *b)
 	assert_int_equal(a->link_wait_ms, b->link_wait_ms);
 }
 
+/* [tcp] as the gateway runs without one. */
+static void
+assert_tcp_defaults(const struct sl_conf_tcp *t)
+{
+	static const uint8_t zero[SL_TCP_SECRET_LEN];
+
+	assert_int_equal(t->max_conns, 16384);
+	assert_int_equal(t->syn_backlog, 1024);
+	assert_int_equal(t->snd_buf, 262144);
+	assert_int_equal(t->rcv_buf, 262144);
+	assert_int_equal(t->rto_min_ms, 200);
+	assert_int_equal(t->rto_max_ms, 120000);
+	assert_int_equal(t->rto_init_ms, 1000);
+	assert_int_equal(t->delack_ms, 40);
+	assert_int_equal(t->max_retries, 15);
+	assert_int_equal(t->syn_retries, 6);
+	assert_int_equal(t->time_wait_max, 8192); /* 0: max_conns / 2 */
+	assert_int_equal(t->time_wait_ms, 60000);
+	assert_int_equal(t->fin_wait2_ms, 60000);
+	assert_int_equal(t->challenge_ack_limit, 1000);
+	assert_true(t->sack);
+	assert_true(t->timestamps);
+	assert_true(t->wscale);
+	assert_true(t->syncookies);
+	assert_false(t->has_secret);
+	assert_memory_equal(t->secret, zero, sizeof(zero));
+}
+
+static void
+assert_tcp_equal(const struct sl_conf_tcp *a, const struct sl_conf_tcp *b)
+{
+	assert_int_equal(a->max_conns, b->max_conns);
+	assert_int_equal(a->syn_backlog, b->syn_backlog);
+	assert_int_equal(a->snd_buf, b->snd_buf);
+	assert_int_equal(a->rcv_buf, b->rcv_buf);
+	assert_int_equal(a->rto_min_ms, b->rto_min_ms);
+	assert_int_equal(a->rto_max_ms, b->rto_max_ms);
+	assert_int_equal(a->rto_init_ms, b->rto_init_ms);
+	assert_int_equal(a->delack_ms, b->delack_ms);
+	assert_int_equal(a->max_retries, b->max_retries);
+	assert_int_equal(a->syn_retries, b->syn_retries);
+	assert_int_equal(a->time_wait_max, b->time_wait_max);
+	assert_int_equal(a->time_wait_ms, b->time_wait_ms);
+	assert_int_equal(a->fin_wait2_ms, b->fin_wait2_ms);
+	assert_int_equal(a->challenge_ack_limit, b->challenge_ack_limit);
+	assert_int_equal(a->sack, b->sack);
+	assert_int_equal(a->timestamps, b->timestamps);
+	assert_int_equal(a->wscale, b->wscale);
+	assert_int_equal(a->syncookies, b->syncookies);
+	assert_int_equal(a->has_secret, b->has_secret);
+	assert_memory_equal(a->secret, b->secret, sizeof(a->secret));
+}
+
 /* Field by field: padding bytes are nobody's business. Paths may differ. */
 static void
 assert_conf_equal(const struct sl_config *a, const struct sl_config *b)
@@ -251,6 +304,7 @@ assert_conf_equal(const struct sl_config *a, const struct sl_config *b)
 	unsigned int i;
 
 	assert_memory_equal(&a->global, &b->global, sizeof(a->global));
+	assert_tcp_equal(&a->tcp, &b->tcp);
 	assert_int_equal(a->n_ports, b->n_ports);
 	assert_int_equal(a->n_vips, b->n_vips);
 	assert_int_equal(a->n_pools, b->n_pools);
@@ -303,6 +357,10 @@ test_good_full(void **state)
 		0x1a, 0x1b, 0x1c, 0x1d, 0x1e, 0x1f, 0x20, 0x21, 0x22, 0x23, 0x24, 0x25, 0x26,
 		0x27, 0x28, 0x29, 0x2a, 0x2b, 0x2c, 0x2d, 0x2e, 0x2f, 0x30, 0x31, 0x32, 0x33,
 	};
+	static const uint8_t secret[SL_TCP_SECRET_LEN] = {
+		0x00, 0x11, 0x22, 0x33, 0x44, 0x55, 0x66, 0x77,
+		0x88, 0x99, 0xaa, 0xbb, 0xcc, 0xdd, 0xee, 0xff,
+	};
 
 	(void)state;
 	data_path(path, "good_full.ini");
@@ -319,6 +377,28 @@ test_good_full(void **state)
 	assert_int_equal(conf->global.neigh_retry_ms, 500);
 	assert_int_equal(conf->global.neigh_retries, 5);
 	assert_int_equal(conf->global.neigh_hold, 0);
+
+	/* [TCP], Max_Conns: case-insensitive like every section and key. */
+	assert_int_equal(conf->tcp.max_conns, 65536);
+	assert_int_equal(conf->tcp.syn_backlog, 4096);
+	assert_int_equal(conf->tcp.snd_buf, 1048576);
+	assert_int_equal(conf->tcp.rcv_buf, 524288);
+	assert_int_equal(conf->tcp.rto_min_ms, 250);
+	assert_int_equal(conf->tcp.rto_max_ms, 90000);
+	assert_int_equal(conf->tcp.rto_init_ms, 3000);
+	assert_int_equal(conf->tcp.delack_ms, 0);
+	assert_int_equal(conf->tcp.max_retries, 8);
+	assert_int_equal(conf->tcp.syn_retries, 3);
+	assert_int_equal(conf->tcp.time_wait_max, 30000);
+	assert_int_equal(conf->tcp.time_wait_ms, 30000);
+	assert_int_equal(conf->tcp.fin_wait2_ms, 15000);
+	assert_int_equal(conf->tcp.challenge_ack_limit, 100);
+	assert_false(conf->tcp.sack);
+	assert_false(conf->tcp.timestamps);
+	assert_false(conf->tcp.wscale);
+	assert_false(conf->tcp.syncookies);
+	assert_true(conf->tcp.has_secret);
+	assert_memory_equal(conf->tcp.secret, secret, sizeof(secret));
 
 	assert_int_equal(conf->n_ports, 4);
 	assert_string_equal(conf->ports[0].name, "front");
@@ -443,6 +523,7 @@ test_good_minimal(void **state)
 	assert_int_equal(conf->global.neigh_retry_ms, 1000);
 	assert_int_equal(conf->global.neigh_retries, 3);
 	assert_int_equal(conf->global.neigh_hold, 256);
+	assert_tcp_defaults(&conf->tcp); /* no [tcp] section */
 	assert_int_equal(conf->n_ports, 1);
 	assert_int_equal(conf->n_vips, 0);
 	assert_int_equal(conf->n_pools, 0);
@@ -453,6 +534,127 @@ test_good_minimal(void **state)
 	assert_int_equal(conf->ports[0].prefix_len, 8);
 	assert_int_equal(conf->ports[0].gateway, 0);
 	assert_default_profile(&conf->ports[0].profile);
+	sl_conf_free(conf);
+}
+
+/* Every [tcp] key at the ends of its range, and the booleans in every spelling. */
+static void
+test_tcp_range_ends(void **state)
+{
+	static const uint8_t one[SL_TCP_SECRET_LEN] = { [15] = 0x01 };
+	static const uint8_t ff[SL_TCP_SECRET_LEN] = {
+		0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+		0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+	};
+	const struct sl_conf_tcp *t;
+	struct sl_config *conf;
+	char path[PATH_MAX];
+
+	(void)state;
+	data_path(path, "good_tcp_min.ini");
+	conf = load_good(path, prof_dir);
+	t = &conf->tcp;
+	assert_int_equal(t->max_conns, 16);
+	assert_int_equal(t->syn_backlog, 1);
+	assert_int_equal(t->snd_buf, 4096);
+	assert_int_equal(t->rcv_buf, 4096);
+	assert_int_equal(t->rto_min_ms, 1);
+	assert_int_equal(t->rto_max_ms, 100);
+	assert_int_equal(t->rto_init_ms, 1);
+	assert_int_equal(t->delack_ms, 0);
+	assert_int_equal(t->max_retries, 1);
+	assert_int_equal(t->syn_retries, 1);
+	assert_int_equal(t->time_wait_max, 8); /* 0: max_conns / 2 */
+	assert_int_equal(t->time_wait_ms, 0);
+	assert_int_equal(t->fin_wait2_ms, 1000);
+	assert_int_equal(t->challenge_ack_limit, 1);
+	assert_false(t->sack);
+	assert_false(t->timestamps);
+	assert_false(t->wscale);
+	assert_false(t->syncookies);
+	assert_true(t->has_secret);
+	assert_memory_equal(t->secret, one, sizeof(one));
+	sl_conf_free(conf);
+
+	data_path(path, "good_tcp_max.ini");
+	conf = load_good(path, prof_dir);
+	t = &conf->tcp;
+	assert_int_equal(t->max_conns, 4194304);
+	assert_int_equal(t->syn_backlog, 1048576);
+	assert_int_equal(t->snd_buf, 67108864);
+	assert_int_equal(t->rcv_buf, 67108864);
+	assert_int_equal(t->rto_min_ms, 60000);
+	assert_int_equal(t->rto_max_ms, 600000);
+	assert_int_equal(t->rto_init_ms, 60000);
+	assert_int_equal(t->delack_ms, 500);
+	assert_int_equal(t->max_retries, 100);
+	assert_int_equal(t->syn_retries, 20);
+	assert_int_equal(t->time_wait_max, 4194303);
+	assert_int_equal(t->time_wait_ms, 600000);
+	assert_int_equal(t->fin_wait2_ms, 600000);
+	assert_int_equal(t->challenge_ack_limit, 1000000);
+	assert_true(t->sack);
+	assert_true(t->timestamps);
+	assert_true(t->wscale);
+	assert_true(t->syncookies);
+	assert_true(t->has_secret);
+	assert_memory_equal(t->secret, ff, sizeof(ff));
+	sl_conf_free(conf);
+}
+
+/* Write @p tcp after a good port section and load it: it must be good. */
+static struct sl_config *
+load_tcp_text(const char *tcp)
+{
+	static const char port[] = "[port.a]\ndevice = net_null0\naddress = 10.0.0.1/24\n";
+	char path[PATH_MAX];
+	char *text;
+	struct sl_config *conf;
+	size_t len = strlen(port) + strlen(tcp);
+
+	text = malloc(len + 1);
+	assert_non_null(text);
+	memcpy(text, port, strlen(port));
+	memcpy(text + strlen(port), tcp, strlen(tcp) + 1);
+	path_join(path, tmp_dir, "tcp.ini");
+	write_file(path, text, len);
+	free(text);
+	conf = load_good(path, prof_dir);
+	return conf;
+}
+
+/* An empty [tcp] is no [tcp]; the defaults that follow other keys; the rules' edges. */
+static void
+test_tcp_defaults(void **state)
+{
+	struct sl_config *conf;
+
+	(void)state;
+	conf = load_tcp_text("[tcp]\n");
+	assert_tcp_defaults(&conf->tcp);
+	sl_conf_free(conf);
+
+	/* time_wait_max left out follows max_conns (not the default's 8192). */
+	conf = load_tcp_text("[tcp]\nmax_conns = 1000\n");
+	assert_int_equal(conf->tcp.max_conns, 1000);
+	assert_int_equal(conf->tcp.time_wait_max, 500);
+	sl_conf_free(conf);
+	conf = load_tcp_text("[tcp]\nmax_conns = 17\ntime_wait_max = 0\n");
+	assert_int_equal(conf->tcp.time_wait_max, 8);
+	sl_conf_free(conf);
+
+	/* Equal RTOs are consistent; time_wait_max may be one below max_conns. */
+	conf = load_tcp_text("[tcp]\nrto_min_ms = 1000\nrto_max_ms = 1000\nrto_init_ms = 1000\n"
+			     "max_conns = 100\ntime_wait_max = 99\n");
+	assert_int_equal(conf->tcp.rto_min_ms, 1000);
+	assert_int_equal(conf->tcp.rto_max_ms, 1000);
+	assert_int_equal(conf->tcp.rto_init_ms, 1000);
+	assert_int_equal(conf->tcp.time_wait_max, 99);
+	sl_conf_free(conf);
+
+	/* A bound given alone, compatible with the defaults of the others. */
+	conf = load_tcp_text("[tcp]\nrto_min_ms = 1000\nrto_max_ms = 1000\n");
+	assert_int_equal(conf->tcp.rto_init_ms, 1000);
 	sl_conf_free(conf);
 }
 
@@ -550,6 +752,8 @@ test_dump_round_trip(void **state)
 	(void)state;
 	dump_round_trip("good_full.ini");
 	dump_round_trip("good_minimal.ini");
+	dump_round_trip("good_tcp_min.ini");
+	dump_round_trip("good_tcp_max.ini");
 }
 
 /* The exact text, for one small snapshot: every key, defaults included. */
@@ -568,6 +772,27 @@ test_dump_text(void **state)
 		"neigh_retry_ms = 1000\n"
 		"neigh_retries = 3\n"
 		"neigh_hold = 256\n"
+		"\n"
+		"[tcp]\n"
+		"max_conns = 16384\n"
+		"syn_backlog = 1024\n"
+		"snd_buf = 262144\n"
+		"rcv_buf = 262144\n"
+		"rto_min_ms = 200\n"
+		"rto_max_ms = 120000\n"
+		"rto_init_ms = 1000\n"
+		"delack_ms = 40\n"
+		"max_retries = 15\n"
+		"syn_retries = 6\n"
+		"time_wait_max = 8192\n"
+		"time_wait_ms = 60000\n"
+		"fin_wait2_ms = 60000\n"
+		"challenge_ack_limit = 1000\n"
+		"sack = yes\n"
+		"timestamps = yes\n"
+		"wscale = yes\n"
+		"syncookies = yes\n"
+		"; secret: none (random at each start)\n"
 		"\n"
 		"[port.p0]\n"
 		"device = net_null0\n"
@@ -595,6 +820,51 @@ test_dump_text(void **state)
 	sl_conf_dump(conf, f);
 	assert_int_equal(fclose(f), 0);
 	assert_string_equal(text, want);
+	free(text);
+	sl_conf_free(conf);
+}
+
+/* [tcp] of good_full.ini: every key, the secret in lower-case hex. */
+static void
+test_dump_tcp_secret(void **state)
+{
+	static const char want[] = "\n[tcp]\n"
+				   "max_conns = 65536\n"
+				   "syn_backlog = 4096\n"
+				   "snd_buf = 1048576\n"
+				   "rcv_buf = 524288\n"
+				   "rto_min_ms = 250\n"
+				   "rto_max_ms = 90000\n"
+				   "rto_init_ms = 3000\n"
+				   "delack_ms = 0\n"
+				   "max_retries = 8\n"
+				   "syn_retries = 3\n"
+				   "time_wait_max = 30000\n"
+				   "time_wait_ms = 30000\n"
+				   "fin_wait2_ms = 15000\n"
+				   "challenge_ack_limit = 100\n"
+				   "sack = no\n"
+				   "timestamps = no\n"
+				   "wscale = no\n"
+				   "syncookies = no\n"
+				   "secret = 00112233445566778899aabbccddeeff\n"
+				   "\n[port.front]\n";
+	struct sl_config *conf;
+	char path[PATH_MAX];
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f;
+
+	(void)state;
+	data_path(path, "good_full.ini");
+	conf = load_good(path, prof_dir);
+	f = open_memstream(&text, &len);
+	assert_non_null(f);
+	sl_conf_dump(conf, f);
+	assert_int_equal(fclose(f), 0);
+	/* Right after [global]'s last key, and followed by the first port. */
+	assert_non_null(strstr(text, want));
+	assert_non_null(strstr(text, "neigh_hold = 0\n\n[tcp]\n"));
 	free(text);
 	sl_conf_free(conf);
 }
@@ -701,12 +971,20 @@ enum {
 #define GLOBAL_KEYS                                                        \
 	"mbufs, mbuf_cache, idle, idle_polls, idle_sleep_us, neigh_size, " \
 	"neigh_reachable_ms, neigh_retry_ms, neigh_retries, neigh_hold"
-#define SECTIONS    "[global], [port.NAME], [vip.NAME], [pool.NAME], [backend.NAME]"
+#define SECTIONS    "[global], [tcp], [port.NAME], [vip.NAME], [pool.NAME], [backend.NAME]"
 #define BAD_NAME    "is not a valid name (1..31 of a-z, 0-9, _ and -)"
 #define PREFIX	    "is not an IPv4 prefix (A.B.C.D/LEN, LEN 1..32)"
 #define BOOL	    "is not a boolean (accepted: yes, no, true, false, on, off, 1, 0)"
 #define DEVICE_KEYS "max_queues, rx_desc, tx_desc, mtu, promiscuous, idle, link_wait_ms"
 #define EVERY_KEY   "required key missing (default.ini gives every key)"
+
+#define TCP_KEYS                                                                           \
+	"max_conns, syn_backlog, snd_buf, rcv_buf, rto_min_ms, rto_max_ms, rto_init_ms, "  \
+	"delack_ms, max_retries, syn_retries, time_wait_max, time_wait_ms, fin_wait2_ms, " \
+	"challenge_ack_limit, sack, timestamps, wscale, syncookies, secret"
+#define SECRET "(accepted: 32 hex digits for 16 bytes; the value is not shown)"
+/* Three lines: a [tcp] after it starts at line 4. */
+#define PORT_A "[port.a]\ndevice = net_null0\naddress = 10.0.0.1/24\n"
 
 static const struct bad_case bad_cases[] = {
 	{
@@ -767,6 +1045,162 @@ static const struct bad_case bad_cases[] = {
 		"{F}:10: [global] neigh_retries: '+5' is not a decimal number "
 		"(accepted: 1..100)\n"
 		"{F}:11: [global] neigh_hold: '65537' is out of range 0..65536\n",
+	},
+	{
+		"[tcp] numbers, booleans, secret, unknown key, section given twice",
+		DATA("bad_tcp.ini"),
+		PDIR_TEST,
+		"{F}:6: [tcp] max_conns: '15' is out of range 16..4194304\n"
+		"{F}:7: [tcp] syn_backlog: '0' is out of range 1..1048576\n"
+		"{F}:8: [tcp] snd_buf: '67108865' is out of range 4096..67108864\n"
+		"{F}:9: [tcp] rcv_buf: '4095' is out of range 4096..67108864\n"
+		"{F}:10: [tcp] rto_min_ms: '0' is out of range 1..60000\n"
+		"{F}:11: [tcp] rto_max_ms: '600001' is out of range 100..600000\n"
+		"{F}:12: [tcp] rto_init_ms: '60001' is out of range 1..60000\n"
+		"{F}:13: [tcp] delack_ms: '501' is out of range 0..500\n"
+		"{F}:15: [tcp] syn_retries: '21' is out of range 1..20\n"
+		"{F}:16: [tcp] time_wait_max: '4194305' is out of range 0..4194304\n"
+		"{F}:17: [tcp] time_wait_ms: '600001' is out of range 0..600000\n"
+		"{F}:18: [tcp] fin_wait2_ms: '999' is out of range 1000..600000\n"
+		"{F}:19: [tcp] challenge_ack_limit: '1000001' is out of range 1..1000000\n"
+		"{F}:20: [tcp] secret: is 31 hex digits long " SECRET "\n"
+		"{F}:21: [tcp] window: unknown key (accepted: " TCP_KEYS ")\n"
+		"{F}:23: [tcp]: given twice (first at line 5)\n"
+		"{F}:24: [tcp] sack: 'maybe' " BOOL "\n"
+		"{F}:25: [tcp] timestamps: '2' " BOOL "\n"
+		"{F}:26: [tcp] wscale: 'enabled' " BOOL "\n"
+		"{F}:27: [tcp] syncookies: '' " BOOL "\n"
+		"{F}:28: [tcp] max_retries: given twice (first at line 14)\n"
+		"{F}:28: [tcp] max_retries: '101' is out of range 1..100\n",
+	},
+	{
+		"[tcp] numbers: leading zero, sign, junk",
+		TEXT(PORT_A "[tcp]\nmax_conns = 016384\nsnd_buf = -4096\nrcv_buf = 256k\n"
+			    "delack_ms = 0x28\n"),
+		PDIR_TEST,
+		"{F}:5: [tcp] max_conns: '016384' has a leading zero, which other tools read "
+		"as octal (accepted: 16..4194304)\n"
+		"{F}:6: [tcp] snd_buf: '-4096' is not a decimal number (accepted: 4096..67108864)\n"
+		"{F}:7: [tcp] rcv_buf: '256k' is not a decimal number (accepted: 4096..67108864)\n"
+		"{F}:8: [tcp] delack_ms: '0x28' is not a decimal number (accepted: 0..500)\n",
+	},
+	{
+		"[tcp] secret: not hex",
+		TEXT(PORT_A "[tcp]\nsecret = 00112233445566778899aabbccddeefg\n"),
+		PDIR_TEST,
+		"{F}:5: [tcp] secret: character 32 is not a hex digit " SECRET "\n",
+	},
+	{
+		"[tcp] secret: 0x prefix",
+		TEXT(PORT_A "[tcp]\nsecret = 0x00112233445566778899aabbccddeeff\n"),
+		PDIR_TEST,
+		"{F}:5: [tcp] secret: character 2 is not a hex digit " SECRET "\n",
+	},
+	{
+		"[tcp] secret: blanks inside",
+		TEXT(PORT_A "[tcp]\nsecret = 00112233 44556677 8899aabb ccddeeff\n"),
+		PDIR_TEST,
+		"{F}:5: [tcp] secret: character 9 is not a hex digit " SECRET "\n",
+	},
+	{
+		"[tcp] secret: 33 hex digits",
+		TEXT(PORT_A "[tcp]\nsecret = 00112233445566778899aabbccddeeff0\n"),
+		PDIR_TEST,
+		"{F}:5: [tcp] secret: is 33 hex digits long " SECRET "\n",
+	},
+	{
+		"[tcp] secret: 64 hex digits",
+		TEXT(PORT_A "[tcp]\nsecret = 00112233445566778899aabbccddeeff"
+			    "00112233445566778899aabbccddeeff\n"),
+		PDIR_TEST,
+		"{F}:5: [tcp] secret: is 64 hex digits long " SECRET "\n",
+	},
+	{
+		"[tcp] secret: empty",
+		TEXT(PORT_A "[tcp]\nsecret =\n"),
+		PDIR_TEST,
+		"{F}:5: [tcp] secret: is empty " SECRET "\n",
+	},
+	{
+		"[tcp] rto_min_ms above rto_max_ms, both given: the minimum is wrong",
+		TEXT(PORT_A "[tcp]\nrto_max_ms = 1000\n\n; a comment\n; another\n\n\n\n\n\n"
+			    "rto_min_ms = 2000\n"),
+		PDIR_TEST,
+		"{F}:14: [tcp] rto_min_ms: 2000 is above rto_max_ms (1000)\n",
+	},
+	{
+		"[tcp] rto_max_ms below the default rto_min_ms",
+		TEXT(PORT_A "[tcp]\nrto_max_ms = 150\nrto_init_ms = 150\n"),
+		PDIR_TEST,
+		"{F}:5: [tcp] rto_max_ms: 150 is below rto_min_ms (200, the default)\n",
+	},
+	{
+		"[tcp] rto_min_ms above rto_max_ms: rto_init_ms is not compared with them",
+		TEXT(PORT_A "[tcp]\nrto_min_ms = 60000\nrto_max_ms = 100\n"),
+		PDIR_TEST,
+		"{F}:5: [tcp] rto_min_ms: 60000 is above rto_max_ms (100)\n",
+	},
+	{
+		"[tcp] rto_min_ms above the default rto_init_ms",
+		TEXT(PORT_A "[tcp]\nrto_min_ms = 2000\n"),
+		PDIR_TEST,
+		"{F}:5: [tcp] rto_min_ms: 2000 is above rto_init_ms (1000, the default)\n",
+	},
+	{
+		"[tcp] rto_max_ms below the default rto_init_ms",
+		TEXT(PORT_A "[tcp]\nrto_max_ms = 500\n"),
+		PDIR_TEST,
+		"{F}:5: [tcp] rto_max_ms: 500 is below rto_init_ms (1000, the default)\n",
+	},
+	{
+		"[tcp] rto_init_ms below rto_min_ms, both given: the initial RTO is wrong",
+		TEXT(PORT_A "[tcp]\nrto_init_ms = 300\nrto_min_ms = 500\n"),
+		PDIR_TEST,
+		"{F}:5: [tcp] rto_init_ms: 300 is below rto_min_ms (500)\n",
+	},
+	{
+		"[tcp] rto_init_ms above rto_max_ms, both given: the initial RTO is wrong",
+		TEXT(PORT_A "[tcp]\nrto_max_ms = 30000\nrto_init_ms = 60000\n"),
+		PDIR_TEST,
+		"{F}:6: [tcp] rto_init_ms: 60000 is above rto_max_ms (30000)\n",
+	},
+	{
+		"[tcp] rto_init_ms below the default rto_min_ms",
+		TEXT(PORT_A "[tcp]\nrto_init_ms = 100\n"),
+		PDIR_TEST,
+		"{F}:5: [tcp] rto_init_ms: 100 is below rto_min_ms (200, the default)\n",
+	},
+	{
+		"[tcp] given twice: one section, its keys checked together",
+		TEXT(PORT_A
+		     "[tcp]\nrto_init_ms = 100\n[port.b]\ndevice = net_null1\n"
+		     "address = 10.0.1.1/24\n[TCP]\nrto_init_ms = 60000\nrto_max_ms = 50000\n"),
+		PDIR_TEST,
+		"{F}:9: [tcp]: given twice (first at line 4)\n"
+		"{F}:10: [tcp] rto_init_ms: given twice (first at line 5)\n"
+		"{F}:10: [tcp] rto_init_ms: 60000 is above rto_max_ms (50000)\n",
+	},
+	{
+		"[tcp] time_wait_max not below max_conns, and an RTO clash: both reported",
+		TEXT(PORT_A "[tcp]\nmax_conns = 1024\ntime_wait_max = 1024\nrto_min_ms = 5000\n"
+			    "rto_max_ms = 4000\n"),
+		PDIR_TEST,
+		"{F}:6: [tcp] time_wait_max: 1024 is not below max_conns (1024)\n"
+		"{F}:7: [tcp] rto_min_ms: 5000 is above rto_max_ms (4000)\n",
+	},
+	{
+		"[tcp] time_wait_max not below the default max_conns",
+		TEXT(PORT_A "[tcp]\ntime_wait_max = 4194304\n"),
+		PDIR_TEST,
+		"{F}:5: [tcp] time_wait_max: 4194304 is not below max_conns (16384, the default)\n",
+	},
+	{
+		"[tcp] a bad value is not compared with other keys",
+		TEXT(PORT_A "[tcp]\nrto_min_ms = lots\nrto_max_ms = 100\nrto_init_ms = 50\n"
+			    "max_conns = 10\ntime_wait_max = 20\n"),
+		PDIR_TEST,
+		"{F}:5: [tcp] rto_min_ms: 'lots' is not a decimal number (accepted: 1..60000)\n"
+		"{F}:8: [tcp] max_conns: '10' is out of range 16..4194304\n",
 	},
 	{
 		"[port.*]: device, profile, address and gateway",
@@ -1073,10 +1507,13 @@ main(void)
 	static const struct CMUnitTest fixed[] = {
 		cmocka_unit_test(test_good_full),
 		cmocka_unit_test(test_good_minimal),
+		cmocka_unit_test(test_tcp_range_ends),
+		cmocka_unit_test(test_tcp_defaults),
 		cmocka_unit_test(test_real_default_profile),
 		cmocka_unit_test(test_crlf),
 		cmocka_unit_test(test_dump_round_trip),
 		cmocka_unit_test(test_dump_text),
+		cmocka_unit_test(test_dump_tcp_secret),
 		cmocka_unit_test(test_names),
 		cmocka_unit_test(test_missing_file),
 		cmocka_unit_test(test_directory),

@@ -1,0 +1,14 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* Internals shared by the worker's files. */
+#ifndef SL_WORKER_PRIV_H
+#define SL_WORKER_PRIV_H
+
+#include "sl_worker.h"
+
+/* Create the worker's TCP instance and the listeners of echo/discard VIPs. */
+int sl_worker_tcp_init(struct sl_worker *w, const struct sl_config *conf,
+		       struct rte_mempool *pool);
+/* Free it; after the lcore stopped. Idempotent. */
+void sl_worker_tcp_fini(struct sl_worker *w);
+
+#endif /* SL_WORKER_PRIV_H */
