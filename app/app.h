@@ -56,6 +56,7 @@ struct sl_app {
 	struct sl_config *conf;
 	struct rte_mempool *pool;
 	struct sl_net *net;
+	struct sl_lb *lb;
 	unsigned int n_workers;
 	struct sl_worker *workers;	/* n_workers, rte_zmalloc'd */
 	struct sl_app_port ports[SL_PORTS_MAX];
@@ -88,6 +89,7 @@ extern cmdline_parse_inst_t *sl_cli_port_cmds[];
 extern cmdline_parse_inst_t *sl_cli_net_cmds[];
 extern cmdline_parse_inst_t *sl_cli_system_cmds[];
 extern cmdline_parse_inst_t *sl_cli_tcp_cmds[];
+extern cmdline_parse_inst_t *sl_cli_proxy_cmds[];
 
 /* Ask the gateway to stop (CLI quit, signals). */
 void sl_app_quit(void);

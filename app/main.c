@@ -108,7 +108,7 @@ start_workers(struct sl_app *app)
 		return -ENOMEM;
 	RTE_LCORE_FOREACH_WORKER(lcore) {
 		rc = sl_worker_init(&app->workers[i], i, lcore, app->net, app->pool, app->conf,
-				    idle);
+				    app->lb, idle);
 		if (rc < 0) {
 			APP_LOG(ERR, "worker %u: %s", i, strerror(-rc));
 			return rc;
@@ -225,6 +225,12 @@ main(int argc, char **argv)
 			exit_code = 1;
 			goto stop_ports;
 		}
+		app->lb = sl_lb_create(app->conf);
+		if (app->lb == NULL) {
+			APP_LOG(ERR, "cannot create pools: %s", rte_strerror(rte_errno));
+			exit_code = 1;
+			goto stop_workers;
+		}
 	}
 
 	sl_cli_init();
@@ -263,6 +269,7 @@ stop_workers:
 			sl_worker_fini(&app->workers[w]);
 	if (app->net != NULL)
 		sl_net_destroy(app->net);
+	sl_lb_destroy(app->lb);
 stop_ports:
 	for (i = 0; i < app->conf->n_ports; i++)
 		sl_port_teardown(app, i);

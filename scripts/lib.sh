@@ -327,3 +327,164 @@ sl_cleanup_trap() {
 	trap 'exit 130' INT
 	trap 'exit 143' TERM
 }
+
+# ---- HTTP backends for the integration tests (tests/integration/test_http_*.sh) ---------
+#   sl_pid_stop PID [TIMEOUT]        SIGTERM by PID, wait up to TIMEOUT s (default 10),
+#                                    SIGKILL; forgets PID in SL_PIDS; status in SL_PID_RC
+#   sl_wait_listen NS ADDR:PORT [S [PID]]
+#                                    wait up to S s (default 10) for a TCP listener in NS
+#                                    (fails at once when PID exits)
+#   sl_nginx_conf TEMPLATE OUT NAME ADDR DIR ROOT
+#                                    fill @NAME@ @ADDR@ @DIR@ @ROOT@ of an nginx template
+#   sl_nginx_start NS CONF ADDR:PORT start `nginx -c CONF` (daemon off) as root in NS and
+#                                    wait for its listener; sets SL_NGINX_PID
+#   sl_pybackend_start NS LOG ADDR:PORT...
+#                                    start tests/integration/http_backend.py in NS, logging
+#                                    requests to LOG, and wait for it; sets SL_PYBACKEND_PID
+
+# shellcheck disable=SC2034 # SL_PID_RC is for the callers
+sl_pid_stop() {
+	local pid=$1 timeout=${2:-10} i j
+	SL_PID_RC=
+	[ -n "$pid" ] || return 0
+	if kill -0 "$pid" 2>/dev/null; then
+		kill -TERM "$pid" 2>/dev/null
+		for ((i = 0; i < timeout * 10; i++)); do
+			kill -0 "$pid" 2>/dev/null || break
+			sleep 0.1
+		done
+		if kill -0 "$pid" 2>/dev/null; then
+			sl_warn "pid $pid still running ${timeout}s after SIGTERM: SIGKILL"
+			kill -KILL "$pid" 2>/dev/null
+		fi
+	fi
+	SL_PID_RC=0
+	wait "$pid" 2>/dev/null || SL_PID_RC=$?
+	for j in "${!SL_PIDS[@]}"; do
+		if [ "${SL_PIDS[$j]}" = "$pid" ]; then unset 'SL_PIDS[j]'; fi
+	done
+	return 0
+}
+
+sl_wait_listen() {
+	local ns=$1 ep=$2 limit=$((${3:-10} * 10)) pid=${4:-} i
+	for ((i = 0; i < limit; i++)); do
+		if ip netns exec "$ns" ss -Hltn "src $ep" 2>/dev/null | grep -q .; then
+			return 0
+		fi
+		if [ -n "$pid" ] && ! kill -0 "$pid" 2>/dev/null; then
+			sl_warn "pid $pid exited before listening on $ep"
+			return 1
+		fi
+		sleep 0.1
+	done
+	sl_warn "nothing listens on $ep in $ns after $((limit / 10))s"
+	return 1
+}
+
+sl_nginx_conf() {
+	local tpl=$1 out=$2 name=$3 addr=$4 dir=$5 root=$6
+	mkdir -p "$dir" || return 1
+	sed -e "s|@NAME@|$name|g" -e "s|@ADDR@|$addr|g" -e "s|@DIR@|$dir|g" \
+		-e "s|@ROOT@|$root|g" "$tpl" >"$out"
+}
+
+sl_nginx_start() {
+	local ns=$1 conf=$2 ep=$3 dir
+	dir=$(dirname "$conf")
+	command -v nginx >/dev/null || {
+		sl_warn "nginx is not installed (scripts/setup.sh installs nginx-light)"
+		return 1
+	}
+	SL_LOGS+=("$dir/nginx.out")
+	# `ip netns exec` execs nginx: $! is nginx's own PID.
+	ip netns exec "$ns" nginx -c "$conf" -g 'daemon off;' </dev/null >"$dir/nginx.out" 2>&1 &
+	SL_NGINX_PID=$!
+	SL_PIDS+=("$SL_NGINX_PID")
+	if ! sl_wait_listen "$ns" "$ep" 10 "$SL_NGINX_PID"; then
+		sed 's/^/    | /' "$dir/nginx.out" "$dir/error.log" >&2 2>/dev/null
+		return 1
+	fi
+	kill -0 "$SL_NGINX_PID" 2>/dev/null
+}
+
+sl_pybackend_start() {
+	local ns=$1 log=$2 ready i a
+	shift 2
+	sl_tmpdir
+	ready="$SL_TMP/pybackend.$RANDOM.ready"
+	local args=()
+	for a in "$@"; do args+=(--listen "$a"); done
+	SL_LOGS+=("$SL_TMP/pybackend.out")
+	ip netns exec "$ns" python3 "${SL_SRC:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)}/tests/integration/http_backend.py" \
+		"${args[@]}" --log "$log" --ready-file "$ready" --lifetime 900 \
+		</dev/null >>"$SL_TMP/pybackend.out" 2>&1 &
+	SL_PYBACKEND_PID=$!
+	SL_PIDS+=("$SL_PYBACKEND_PID")
+	for ((i = 0; i < 100; i++)); do
+		[ -e "$ready" ] && return 0
+		kill -0 "$SL_PYBACKEND_PID" 2>/dev/null || break
+		sleep 0.1
+	done
+	sl_warn "the python backend did not get ready:"
+	sed 's/^/    | /' "$SL_TMP/pybackend.out" >&2
+	return 1
+}
+
+# sl_http_topology CONF [EAL ARG...]
+#   The HTTP tests' topology: client namespace SL_NSC with SL_IFC 10.77.1.2/24 on the
+#   gateway's port "front" (net_tap0, 10.77.1.1), backend namespace SL_NSB with SL_IFB
+#   holding 10.77.2.11, .12 and .13 /24 on port "back" (net_tap1, 10.77.2.1). Starts
+#   sluice with CONF (lcores 0-1) and moves the taps after `ready`.
+#   With SL_HTTP_DIRECT=1 (a self-test of the harness, no gateway): one namespace, the
+#   backend addresses on its lo, SL_NSC = SL_NSB; the client talks to the
+#   backends directly, so every check that needs the gateway is expected to fail.
+sl_http_topology() {
+	local conf=$1
+	shift
+	SL_IFC="sl_c$$"
+	SL_IFB="sl_s$$"
+	if [ -n "${SL_HTTP_DIRECT:-}" ]; then
+		sl_ns_create hb
+		SL_NSB=$SL_NS_LAST
+		SL_NSC=$SL_NSB
+		SL_IFB=lo # no dummy module on every kernel: lo holds the addresses
+		ip -n "$SL_NSB" addr add 10.77.2.11/24 dev "$SL_IFB" || return 1
+	else
+		sl_ns_create hc
+		SL_NSC=$SL_NS_LAST
+		sl_ns_create hb
+		SL_NSB=$SL_NS_LAST
+		sl_sluice_start "$conf" -l 0-1 "--vdev=net_tap0,iface=$SL_IFC" \
+			"--vdev=net_tap1,iface=$SL_IFB" '--log-level=*:info' "$@" || return 1
+		sl_tap_to_ns "$SL_IFC" "$SL_NSC" 10.77.1.2/24 02:77:01:00:00:02 || return 1
+		sl_tap_to_ns "$SL_IFB" "$SL_NSB" 10.77.2.11/24 02:77:02:00:00:0b || return 1
+	fi
+	ip -n "$SL_NSB" addr add 10.77.2.12/24 dev "$SL_IFB" || return 1
+	ip -n "$SL_NSB" addr add 10.77.2.13/24 dev "$SL_IFB" || return 1
+}
+
+# sl_http_backends_start ROOT [nginx|python|both]
+#   nginx-light on 10.77.2.11-13:8080 (body of /: backend-11, -12, -13; ROOT/files/ served
+#   with sendfile) and/or the python test backend on 10.77.2.11:8081 logging to
+#   $SL_TMP/pybackend.log. Sets SL_NGINX_PID_11/12/13, SL_PYBACKEND_PID, SL_PYLOG.
+sl_http_backends_start() {
+	local root=$1 what=${2:-both} n src
+	src=${SL_SRC:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)}
+	sl_tmpdir
+	if [ "$what" != python ]; then
+		for n in 11 12 13; do
+			sl_nginx_conf "$src/tests/integration/nginx/backend.conf.in" \
+				"$SL_TMP/nginx$n/nginx.conf" "backend-$n" "10.77.2.$n" \
+				"$SL_TMP/nginx$n" "$root" || return 1
+			SL_LOGS+=("$SL_TMP/nginx$n/error.log")
+			sl_nginx_start "$SL_NSB" "$SL_TMP/nginx$n/nginx.conf" "10.77.2.$n:8080" || return 1
+			printf -v "SL_NGINX_PID_$n" '%s' "$SL_NGINX_PID"
+		done
+	fi
+	if [ "$what" != nginx ]; then
+		SL_PYLOG="$SL_TMP/pybackend.log"
+		: >"$SL_PYLOG"
+		sl_pybackend_start "$SL_NSB" "$SL_PYLOG" 10.77.2.11:8081 || return 1
+	fi
+}

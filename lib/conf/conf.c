@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Gateway configuration: the INI pre-scanner, message collection, value
- * parsers, and the [global], [tcp], [port.*], [vip.*], [pool.*] and
+ * parsers, and the [global], [tcp], [http], [port.*], [vip.*], [pool.*] and
  * [backend.*] sections. Device profiles are in conf_profile.c.
  *
  * A load runs in two passes over the pre-scanned sections. The structure pass
@@ -12,6 +12,7 @@
  */
 #include <ctype.h>
 #include <errno.h>
+#include <inttypes.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdlib.h>
@@ -521,29 +522,34 @@ conf_ini_free(struct conf_ini *ini)
 	memset(ini, 0, sizeof(*ini));
 }
 
+/* Report @p k when it is not in @p accepted. Returns 1 when it was reported. */
+static unsigned int
+check_key(const struct conf_ini *ini, struct conf_log *log, const struct conf_sect *s,
+	  const struct conf_key *k, const char *const *accepted)
+{
+	char list[512];
+	size_t off = 0;
+	unsigned int j;
+
+	for (j = 0; accepted[j] != NULL; j++)
+		if (strcmp(k->name, accepted[j]) == 0)
+			return 0;
+	list[0] = '\0';
+	for (j = 0; accepted[j] != NULL && off < sizeof(list); j++)
+		off += (size_t)snprintf(list + off, sizeof(list) - off, "%s%s", j != 0 ? ", " : "",
+					accepted[j]);
+	conf_msg(log, ini->path, k->line, s->name, k->name, "unknown key (accepted: %s)", list);
+	return 1;
+}
+
 unsigned int
 conf_check_keys(const struct conf_ini *ini, struct conf_log *log, const struct conf_sect *s,
 		const char *const *accepted)
 {
-	unsigned int i, j, unknown = 0;
-	char list[512];
-	size_t off;
+	unsigned int i, unknown = 0;
 
-	for (i = 0; i < s->n_keys; i++) {
-		for (j = 0; accepted[j] != NULL; j++)
-			if (strcmp(s->keys[i].name, accepted[j]) == 0)
-				break;
-		if (accepted[j] != NULL)
-			continue;
-		off = 0;
-		list[0] = '\0';
-		for (j = 0; accepted[j] != NULL && off < sizeof(list); j++)
-			off += (size_t)snprintf(list + off, sizeof(list) - off, "%s%s",
-						j != 0 ? ", " : "", accepted[j]);
-		conf_msg(log, ini->path, s->keys[i].line, s->name, s->keys[i].name,
-			 "unknown key (accepted: %s)", list);
-		unknown++;
-	}
+	for (i = 0; i < s->n_keys; i++)
+		unknown += check_key(ini, log, s, &s->keys[i], accepted);
 	return unknown;
 }
 
@@ -598,6 +604,59 @@ parse_dec(const char *s, const char **end, uint32_t *out)
 	return 0;
 }
 
+/*
+ * A byte count: decimal as parse_dec() takes it, then at most one of K, M and
+ * G (or k, m, g) for KiB, MiB and GiB. -EINVAL: not a size, -EDOM: leading
+ * zero, -ERANGE: above INT64_MAX (a length that fits off_t and ssize_t).
+ */
+static int
+parse_size(const char *s, uint64_t *out)
+{
+	const uint64_t max = INT64_MAX;
+	unsigned int shift = 0;
+	const char *p = s;
+	bool big = false;
+	uint64_t v = 0;
+	uint64_t d;
+
+	if (!isdigit((unsigned char)*p))
+		return -EINVAL;
+	for (; isdigit((unsigned char)*p); p++) {
+		d = (uint64_t)(*p - '0');
+		if (big || v > (max - d) / 10)
+			big = true; /* stays "too big", never wraps */
+		else
+			v = v * 10 + d;
+	}
+	switch (*p) {
+	case 'K':
+	case 'k':
+		shift = 10;
+		p++;
+		break;
+	case 'M':
+	case 'm':
+		shift = 20;
+		p++;
+		break;
+	case 'G':
+	case 'g':
+		shift = 30;
+		p++;
+		break;
+	default:
+		break;
+	}
+	if (*p != '\0')
+		return -EINVAL;
+	if (*s == '0' && isdigit((unsigned char)s[1]))
+		return -EDOM;
+	if (big || v > max >> shift)
+		return -ERANGE;
+	*out = v << shift;
+	return 0;
+}
+
 int
 conf_get_uint(const struct conf_ini *ini, struct conf_log *log, const struct conf_sect *s,
 	      const char *key, uint32_t min, uint32_t max, uint32_t *out)
@@ -629,6 +688,42 @@ conf_get_uint(const struct conf_ini *ini, struct conf_log *log, const struct con
 			 min, max);
 		return -EINVAL;
 	}
+	*out = n;
+	return 0;
+}
+
+#define SIZE_ACCEPTED                                                                       \
+	"(accepted: 0..9223372036854775807 bytes, or a number with K, M or G for KiB, MiB " \
+	"or GiB)"
+_Static_assert(INT64_MAX == 9223372036854775807, "SIZE_ACCEPTED names the maximum");
+
+/* conf_get_uint() for a parse_size() value, 0..INT64_MAX. */
+static int
+conf_get_size(const struct conf_ini *ini, struct conf_log *log, const struct conf_sect *s,
+	      const char *key, uint64_t *out)
+{
+	char clip[CONF_CLIP_BUF];
+	unsigned int line;
+	const char *v = conf_get(ini, s, key, &line);
+	uint64_t n = 0;
+	int rc;
+
+	if (v == NULL)
+		return 1;
+	rc = parse_size(v, &n);
+	conf_clip(v, clip, sizeof(clip));
+	if (rc == -EINVAL)
+		conf_msg(log, ini->path, line, s->name, key, "'%s' is not a size " SIZE_ACCEPTED,
+			 clip);
+	else if (rc == -EDOM)
+		conf_msg(log, ini->path, line, s->name, key,
+			 "'%s' has a leading zero, which other tools read as octal " SIZE_ACCEPTED,
+			 clip);
+	else if (rc == -ERANGE)
+		conf_msg(log, ini->path, line, s->name, key,
+			 "'%s' is out of range 0..9223372036854775807", clip);
+	if (rc != 0)
+		return -EINVAL;
 	*out = n;
 	return 0;
 }
@@ -839,6 +934,7 @@ get_enum(const struct conf_ini *ini, struct conf_log *log, const struct conf_sec
 enum sect_kind {
 	KIND_GLOBAL,
 	KIND_TCP,
+	KIND_HTTP,
 	KIND_PORT,
 	KIND_VIP,
 	KIND_POOL,
@@ -857,14 +953,33 @@ static const char *const tcp_keys[] = {
 	"time_wait_ms", "fin_wait2_ms", "challenge_ack_limit", "sack", "timestamps", "wscale",
 	"syncookies", "secret", NULL
 };
+static const char *const http_keys[] = {
+	"client_header_timeout_ms", "client_idle_timeout_ms", "client_body_timeout_ms",
+	"backend_connect_timeout_ms", "backend_response_timeout_ms", "backend_idle_timeout_ms",
+	"max_request_line", "max_header_bytes", "max_headers", "max_body",
+	"max_idle_per_backend", "retries", NULL
+};
 static const char *const port_keys[] = { "device", "profile", "address", "gateway", NULL };
-static const char *const vip_keys[] = { "listen", "mode", "pool", NULL };
+/*
+ * "route.N" is listed for the message only: route.* keys are classified before
+ * the list is looked at (check_vip_keys()), and no lower-case key equals it.
+ */
+static const char *const vip_keys[] = {
+	"listen", "mode", "pool", "route.N", "forwarded_for", "forwarded", "via", "max_conns",
+	NULL
+};
+/* The keys of a VIP that only mode http reads; route.N keys are too. */
+static const char *const vip_http_keys[] = {
+	"forwarded_for", "forwarded", "via", "max_conns", NULL
+};
 static const char *const pool_keys[] = { "algorithm", NULL };
-static const char *const backend_keys[] = { "pool", "address", "weight", NULL };
+static const char *const backend_keys[] = {
+	"pool", "address", "weight", "backup", "max_conns", NULL
+};
 /* clang-format on */
 
 static const struct {
-	const char *prefix; /* "port." ... ; NULL for [global] and [tcp] */
+	const char *prefix; /* "port." ... ; NULL for [global], [tcp] and [http] */
 	const char *const *keys;
 	unsigned int max;
 	const char *what;  /* plural, for "too many" */
@@ -872,6 +987,7 @@ static const struct {
 } kinds[] = {
 	[KIND_GLOBAL] = { NULL, global_keys, 1, "global", NULL },
 	[KIND_TCP] = { NULL, tcp_keys, 1, "tcp", NULL },
+	[KIND_HTTP] = { NULL, http_keys, 1, "http", NULL },
 	[KIND_PORT] = { "port", port_keys, SL_PORTS_MAX, "ports", "SL_PORTS_MAX" },
 	[KIND_VIP] = { "vip", vip_keys, SL_VIPS_MAX, "VIPs", "SL_VIPS_MAX" },
 	[KIND_POOL] = { "pool", pool_keys, SL_POOLS_MAX, "pools", "SL_POOLS_MAX" },
@@ -909,6 +1025,8 @@ sect_classify(const char *name, const char **suffix)
 		return KIND_GLOBAL;
 	if (strcmp(name, "tcp") == 0)
 		return KIND_TCP;
+	if (strcmp(name, "http") == 0)
+		return KIND_HTTP;
 	for (k = KIND_PORT; k < KIND_UNKNOWN; k++) {
 		len = strlen(kinds[k].prefix);
 		if (strncmp(name, kinds[k].prefix, len) == 0 &&
@@ -918,6 +1036,54 @@ sect_classify(const char *name, const char **suffix)
 		}
 	}
 	return KIND_UNKNOWN;
+}
+
+/*
+ * Whether @p key is route.N. 0 and *n set for N in 1..SL_ROUTES_MAX; -ERANGE
+ * for other digits, -EDOM for a leading zero (route.01 and route.1 would be
+ * one route given twice); -EINVAL when it is not route.DIGITS.
+ */
+static int
+route_number(const char *key, uint16_t *n)
+{
+	uint32_t v;
+	int rc;
+
+	if (strncmp(key, "route.", 6) != 0 || !isdigit((unsigned char)key[6]))
+		return -EINVAL;
+	rc = parse_dec(key + 6, NULL, &v);
+	if (rc == -EINVAL)
+		return -EINVAL; /* route.1x */
+	if (rc == -EDOM)
+		return -EDOM;
+	if (rc == -ERANGE || v < 1 || v > SL_ROUTES_MAX)
+		return -ERANGE;
+	*n = (uint16_t)v;
+	return 0;
+}
+
+/* conf_check_keys() for a [vip.NAME], whose route.N keys are a family. */
+static void
+check_vip_keys(const struct conf_ini *ini, struct conf_log *log, const struct conf_sect *s)
+{
+	unsigned int i;
+	uint16_t n;
+	int rc;
+
+	for (i = 0; i < s->n_keys; i++) {
+		const struct conf_key *k = &s->keys[i];
+
+		rc = route_number(k->name, &n);
+		if (rc == -ERANGE)
+			conf_msg(log, ini->path, k->line, s->name, k->name,
+				 "route number must be 1..%d", SL_ROUTES_MAX);
+		else if (rc == -EDOM)
+			conf_msg(log, ini->path, k->line, s->name, k->name,
+				 "route number must be 1..%d, without a leading zero",
+				 SL_ROUTES_MAX);
+		else if (rc == -EINVAL)
+			check_key(ini, log, s, k, vip_keys);
+	}
 }
 
 /* Kinds, names, counts, unknown keys: what needs no value. */
@@ -940,14 +1106,17 @@ pass_structure(struct load *ld)
 		r->kind = sect_classify(s->name, &r->name);
 		if (r->kind == KIND_UNKNOWN) {
 			conf_msg(ld->log, ini->path, s->line, s->name, NULL,
-				 "unknown section (accepted: [global], [tcp], [port.NAME], "
+				 "unknown section (accepted: [global], [tcp], [http], [port.NAME], "
 				 "[vip.NAME], [pool.NAME], [backend.NAME])");
 			continue;
 		}
 		if (r->kind == KIND_PORT)
 			ld->n_port_sects++;
-		conf_check_keys(ini, ld->log, s, kinds[r->kind].keys);
-		if (r->kind == KIND_GLOBAL || r->kind == KIND_TCP) {
+		if (r->kind == KIND_VIP)
+			check_vip_keys(ini, ld->log, s);
+		else
+			conf_check_keys(ini, ld->log, s, kinds[r->kind].keys);
+		if (r->kind == KIND_GLOBAL || r->kind == KIND_TCP || r->kind == KIND_HTTP) {
 			/* Given twice, it is one merged section (reported by the pre-scan). */
 			r->stored = true;
 			continue;
@@ -1071,8 +1240,8 @@ parse_tcp_secret(struct load *ld, const struct conf_sect *s, struct sl_conf_tcp 
 	t->has_secret = true;
 }
 
-/* A [tcp] number as parsed: rc is conf_get_uint()'s (0 given, 1 absent, < 0 bad). */
-struct tcp_num {
+/* A number of [tcp] or [http] as parsed: rc is conf_get_uint()'s (0 given, 1 absent, < 0 bad). */
+struct sect_num {
 	const char *key;
 	uint32_t v;
 	int rc;
@@ -1085,10 +1254,10 @@ struct tcp_num {
  * Returns false when it reported a clash.
  */
 static bool
-tcp_order(struct load *ld, const struct conf_sect *s, const struct tcp_num *lo,
-	  const struct tcp_num *hi, const struct tcp_num *blame)
+num_order(struct load *ld, const struct conf_sect *s, const struct sect_num *lo,
+	  const struct sect_num *hi, const struct sect_num *blame)
 {
-	const struct tcp_num *wrong, *other;
+	const struct sect_num *wrong, *other;
 	unsigned int line;
 
 	if (lo->rc < 0 || hi->rc < 0 || lo->v <= hi->v)
@@ -1158,7 +1327,7 @@ parse_tcp(struct load *ld, const struct conf_sect *s)
 #undef B
 	};
 	struct sl_conf_tcp *t = &ld->conf->tcp;
-	struct tcp_num n[T_N];
+	struct sect_num n[T_N];
 	unsigned int i, line;
 
 	/* 0 until given: its default follows max_conns, resolved at the end. */
@@ -1182,9 +1351,9 @@ parse_tcp(struct load *ld, const struct conf_sect *s)
 	 * and 1000" is no help. Given both, the bound is wrong in the first
 	 * check and the initial RTO in the others.
 	 */
-	if (tcp_order(ld, s, &n[T_RTO_MIN], &n[T_RTO_MAX], &n[T_RTO_MIN]) &&
-	    tcp_order(ld, s, &n[T_RTO_MIN], &n[T_RTO_INIT], &n[T_RTO_INIT]))
-		tcp_order(ld, s, &n[T_RTO_INIT], &n[T_RTO_MAX], &n[T_RTO_INIT]);
+	if (num_order(ld, s, &n[T_RTO_MIN], &n[T_RTO_MAX], &n[T_RTO_MIN]) &&
+	    num_order(ld, s, &n[T_RTO_MIN], &n[T_RTO_INIT], &n[T_RTO_INIT]))
+		num_order(ld, s, &n[T_RTO_INIT], &n[T_RTO_MAX], &n[T_RTO_INIT]);
 	/* A TIME_WAIT limit of every slot would let TIME_WAIT starve new connections. */
 	if (n[T_TW_MAX].rc == 0 && n[T_MAX_CONNS].rc >= 0 && t->time_wait_max != 0 &&
 	    t->time_wait_max >= t->max_conns) {
@@ -1195,6 +1364,61 @@ parse_tcp(struct load *ld, const struct conf_sect *s)
 	}
 	if (t->time_wait_max == 0)
 		t->time_wait_max = t->max_conns / 2;
+}
+
+static void
+parse_http(struct load *ld, const struct conf_sect *s)
+{
+	enum {
+		H_CLIENT_HEADER,
+		H_CLIENT_IDLE,
+		H_CLIENT_BODY,
+		H_BACKEND_CONNECT,
+		H_BACKEND_RESPONSE,
+		H_BACKEND_IDLE,
+		H_MAX_REQUEST_LINE,
+		H_MAX_HEADER_BYTES,
+		H_MAX_HEADERS,
+		H_MAX_IDLE,
+		H_RETRIES,
+		H_N,
+	};
+	static const struct {
+		const char *key;
+		uint32_t min, max;
+		size_t off;
+	} nums[H_N] = {
+	/* clang-format off */
+#define H(i, k, lo, hi) [i] = { #k, lo, hi, offsetof(struct sl_conf_http, k) }
+		H(H_CLIENT_HEADER, client_header_timeout_ms, 100, 3600000),
+		H(H_CLIENT_IDLE, client_idle_timeout_ms, 100, 3600000),
+		H(H_CLIENT_BODY, client_body_timeout_ms, 100, 3600000),
+		H(H_BACKEND_CONNECT, backend_connect_timeout_ms, 10, 600000),
+		H(H_BACKEND_RESPONSE, backend_response_timeout_ms, 100, 3600000),
+		H(H_BACKEND_IDLE, backend_idle_timeout_ms, 100, 3600000),
+		H(H_MAX_REQUEST_LINE, max_request_line, 256, 1048576),
+		H(H_MAX_HEADER_BYTES, max_header_bytes, 1024, 1048576),
+		H(H_MAX_HEADERS, max_headers, 1, 128),
+		H(H_MAX_IDLE, max_idle_per_backend, 0, 65535),
+		H(H_RETRIES, retries, 0, 10),
+#undef H
+		/* clang-format on */
+	};
+	struct sl_conf_http *h = &ld->conf->http;
+	struct sect_num n[H_N];
+	unsigned int i;
+
+	for (i = 0; i < H_N; i++) {
+		uint32_t *field = (uint32_t *)((char *)h + nums[i].off);
+
+		n[i].key = nums[i].key;
+		n[i].rc = conf_get_uint(&ld->ini, ld->log, s, nums[i].key, nums[i].min, nums[i].max,
+					field);
+		n[i].v = *field;
+	}
+	conf_get_size(&ld->ini, ld->log, s, "max_body", &h->max_body);
+	/* The header section includes the request line, so it cannot be the smaller. */
+	num_order(ld, s, &n[H_MAX_REQUEST_LINE], &n[H_MAX_HEADER_BYTES], &n[H_MAX_REQUEST_LINE]);
 }
 
 static void
@@ -1213,12 +1437,14 @@ parse_pool(struct load *ld, const struct conf_sect *s, struct sl_conf_pool *p)
 }
 
 /*
- * The pool a VIP or backend names (case-insensitive, as section names are).
+ * The pool a VIP, route or backend names (case-insensitive, as section names
+ * are), in the value of @p key; @p what goes before the value in a message.
  * Returns its index; -1 after reporting that it names none; -2 when it names a
  * pool section that got no slot (that section is reported already).
  */
 static int
-resolve_pool(struct load *ld, const struct conf_sect *s, const char *v, unsigned int line)
+resolve_pool(struct load *ld, const struct conf_sect *s, const char *key, const char *what,
+	     const char *v, unsigned int line)
 {
 	char clip[CONF_CLIP_BUF], lc[CONF_CLIP_BUF];
 	unsigned int i, idx = 0;
@@ -1240,7 +1466,8 @@ resolve_pool(struct load *ld, const struct conf_sect *s, const char *v, unsigned
 	for (c = lc; *c != '\0'; c++)
 		if (*c == ']')
 			*c = '?';
-	conf_msg(ld->log, ld->ini.path, line, s->name, "pool", "'%s' names no [pool.%s]", clip, lc);
+	conf_msg(ld->log, ld->ini.path, line, s->name, key, "%s'%s' names no [pool.%s]", what, clip,
+		 lc);
 	return -1;
 }
 
@@ -1413,6 +1640,330 @@ get_endpoint(struct load *ld, const struct conf_sect *s, const char *key, const 
 	return 0;
 }
 
+/*
+ * A hostname as RFC 1123 2.1 has it (RFC 1035 2.3.1 with a leading digit
+ * allowed): labels of letters, digits and '-', not starting or ending with
+ * '-', 1..63 characters each, 253 in all, no trailing dot. IPv4 literals pass
+ * too, which is what a Host header holds when clients use the address.
+ */
+static bool
+hostname_valid(const char *h)
+{
+	size_t len = strlen(h), label = 0, i;
+
+	if (len == 0 || len > 253)
+		return false;
+	for (i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)h[i];
+
+		if (c == '.') {
+			if (label == 0 || h[i - 1] == '-')
+				return false;
+			label = 0;
+			continue;
+		}
+		if (!isalnum(c) && c != '-')
+			return false;
+		if (label == 0 && c == '-')
+			return false;
+		if (++label > 63)
+			return false;
+	}
+	return label != 0 && h[len - 1] != '-';
+}
+
+#define NOT_HOST                                                                       \
+	"is not a hostname or *.DOMAIN (labels of a-z, 0-9 and '-', 1..63 characters " \
+	"each and 253 in all)"
+
+/* route.N host=: an exact hostname or *.DOMAIN, stored lower case. */
+static bool
+parse_route_host(struct load *ld, const struct conf_sect *s, const char *key, unsigned int line,
+		 const char *v, struct sl_conf_route *r)
+{
+	const char *name = v, *colon = strrchr(v, ':');
+	char clip[CONF_CLIP_BUF];
+	size_t i;
+
+	conf_clip(v, clip, sizeof(clip));
+	if (colon != NULL && colon[1] != '\0' &&
+	    strspn(colon + 1, "0123456789") == strlen(colon + 1)) {
+		conf_msg(ld->log, ld->ini.path, line, s->name, key,
+			 "host '%s' has a port (a route matches the Host header's name only: "
+			 "give the name alone)",
+			 clip);
+		return false;
+	}
+	r->host_wildcard = strncmp(v, "*.", 2) == 0;
+	if (r->host_wildcard)
+		name = v + 2;
+	if (!hostname_valid(name)) {
+		conf_msg(ld->log, ld->ini.path, line, s->name, key, "host '%s' " NOT_HOST, clip);
+		return false;
+	}
+	/* For *.example.com, ".example.com": what a subdomain ends with. */
+	snprintf(r->host, sizeof(r->host), "%s%s", r->host_wildcard ? "." : "", name);
+	for (i = 0; r->host[i] != '\0'; i++)
+		r->host[i] = (char)tolower((unsigned char)r->host[i]);
+	return true;
+}
+
+/* RFC 3986 3.3: pchar (unreserved, sub-delims, ':', '@'; pct-encoded apart) and '/'. */
+static bool
+path_char(unsigned char c)
+{
+	return isalnum(c) || strchr("-._~!$&'()*+,;=:@/", c) != NULL;
+}
+
+#define PATH_ACCEPTED "(accepted: a-z, A-Z, 0-9, -._~!$&'()*+,;=:@/ and %%XX, RFC 3986 3.3)"
+
+/*
+ * route.N path=: a prefix of the path the request line carries, compared
+ * byte by byte (no decoding, case-sensitive), so it is given as clients send
+ * it. It cannot hold the query ('?') or a fragment.
+ */
+static bool
+parse_route_path(struct load *ld, const struct conf_sect *s, const char *key, unsigned int line,
+		 const char *v, struct sl_conf_route *r)
+{
+	char clip[CONF_CLIP_BUF];
+	size_t len = strlen(v), i;
+
+	conf_clip(v, clip, sizeof(clip));
+	if (v[0] != '/') {
+		conf_msg(ld->log, ld->ini.path, line, s->name, key,
+			 "path '%s' does not start with '/'", clip);
+		return false;
+	}
+	if (len >= sizeof(r->path)) {
+		conf_msg(ld->log, ld->ini.path, line, s->name, key,
+			 "path '%s' is longer than %zu characters", clip, sizeof(r->path) - 1);
+		return false;
+	}
+	for (i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)v[i];
+
+		if (c == '%') {
+			if (!isxdigit((unsigned char)v[i + 1]) ||
+			    !isxdigit((unsigned char)v[i + 2])) {
+				conf_msg(ld->log, ld->ini.path, line, s->name, key,
+					 "path '%s': '%%' at character %zu is not followed by two "
+					 "hex digits",
+					 clip, i + 1);
+				return false;
+			}
+			i += 2;
+		} else if (!path_char(c)) {
+			conf_msg(ld->log, ld->ini.path, line, s->name, key,
+				 "path '%s': character %zu is not a path character " PATH_ACCEPTED,
+				 clip, i + 1);
+			return false;
+		}
+	}
+	memcpy(r->path, v, len + 1);
+	return true;
+}
+
+#define ROUTE_BLANKS " \t\v\f"
+#define ROUTE_FORM   "host=NAME path=/PREFIX pool=NAME, with pool and host or path"
+
+enum {
+	RF_HOST,
+	RF_PATH,
+	RF_POOL,
+	RF_N
+};
+static const char *const route_fields[RF_N] = { "host", "path", "pool" };
+
+/*
+ * route.N = host=NAME path=/PREFIX pool=NAME: fields in any order, separated
+ * by blanks, names case-insensitive. Returns true when it is good.
+ */
+static bool
+parse_route(struct load *ld, const struct conf_sect *s, const struct conf_key *k,
+	    struct sl_conf_route *r)
+{
+	bool seen[RF_N] = { false }, ok = true, malformed = false;
+	char buf[CONF_LINE_MAX + 1], clip[CONF_CLIP_BUF];
+	const char *key = k->name;
+	char *tok, *save = NULL;
+	unsigned int line, f;
+	const char *v;
+	char *eq;
+	int pool;
+
+	v = conf_get(&ld->ini, s, key, &line);
+	snprintf(buf, sizeof(buf), "%s", v != NULL ? v : "");
+	tok = strtok_r(buf, ROUTE_BLANKS, &save);
+	if (tok == NULL) {
+		conf_msg(ld->log, ld->ini.path, line, s->name, key,
+			 "is empty (accepted: " ROUTE_FORM ")");
+		return false;
+	}
+	for (; tok != NULL; tok = strtok_r(NULL, ROUTE_BLANKS, &save)) {
+		eq = strchr(tok, '=');
+		if (eq == NULL || eq == tok) {
+			conf_msg(ld->log, ld->ini.path, line, s->name, key,
+				 "'%s' is not a field (NAME=VALUE; accepted: host, path, pool)",
+				 conf_clip(tok, clip, sizeof(clip)));
+			malformed = true;
+			continue;
+		}
+		*eq = '\0';
+		for (f = 0; f < RF_N; f++)
+			if (strcasecmp(tok, route_fields[f]) == 0)
+				break;
+		if (f == RF_N) {
+			conf_msg(ld->log, ld->ini.path, line, s->name, key,
+				 "unknown field '%s' (accepted: host, path, pool)",
+				 conf_clip(tok, clip, sizeof(clip)));
+			malformed = true;
+			continue;
+		}
+		if (seen[f]) {
+			conf_msg(ld->log, ld->ini.path, line, s->name, key,
+				 "field '%s' given twice", route_fields[f]);
+			ok = false;
+			continue;
+		}
+		seen[f] = true;
+		if (eq[1] == '\0') {
+			conf_msg(ld->log, ld->ini.path, line, s->name, key, "field '%s' is empty",
+				 route_fields[f]);
+			ok = false;
+			continue;
+		}
+		switch (f) {
+		case RF_HOST:
+			ok &= parse_route_host(ld, s, key, line, eq + 1, r);
+			break;
+		case RF_PATH:
+			ok &= parse_route_path(ld, s, key, line, eq + 1, r);
+			break;
+		default:
+			pool = resolve_pool(ld, s, key, "pool ", eq + 1, line);
+			ok &= pool >= 0;
+			r->pool = pool;
+			break;
+		}
+	}
+	/* After an unknown field, a missing one is most likely that field mistyped. */
+	if (malformed)
+		return false;
+	if (!seen[RF_POOL]) {
+		conf_msg(ld->log, ld->ini.path, line, s->name, key,
+			 "field 'pool' missing (a route names the pool it relays to)");
+		ok = false;
+	}
+	if (!seen[RF_HOST] && !seen[RF_PATH]) {
+		conf_msg(ld->log, ld->ini.path, line, s->name, key,
+			 "neither host nor path given (a route matches on one or both; the "
+			 "VIP's pool takes what no route matches)");
+		ok = false;
+	}
+	return ok;
+}
+
+static int
+route_cmp(const void *a, const void *b)
+{
+	const struct sl_conf_route *x = a, *y = b;
+
+	return (x->number > y->number) - (x->number < y->number);
+}
+
+/* Every good route.N of @p s, sorted by N: N decides the order, not the file. */
+static void
+parse_routes(struct load *ld, const struct conf_sect *s, struct sl_conf_vip *vip)
+{
+	unsigned int i, n = 0;
+	uint16_t number;
+
+	for (i = 0; i < s->n_keys; i++)
+		if (route_number(s->keys[i].name, &number) == 0)
+			n++;
+	if (n == 0)
+		return;
+	vip->routes = calloc(n, sizeof(*vip->routes));
+	if (vip->routes == NULL) {
+		ld->log->nomem = true;
+		return;
+	}
+	for (i = 0; i < s->n_keys; i++) {
+		struct sl_conf_route *r = &vip->routes[vip->n_routes];
+
+		if (route_number(s->keys[i].name, &number) != 0)
+			continue;
+		memset(r, 0, sizeof(*r));
+		r->number = number;
+		r->pool = -1;
+		if (parse_route(ld, s, &s->keys[i], r))
+			vip->n_routes++;
+	}
+	qsort(vip->routes, vip->n_routes, sizeof(*vip->routes), route_cmp);
+}
+
+/* RFC 9110 5.6.2 tchar. */
+static bool
+token_char(unsigned char c)
+{
+	return isalnum(c) || strchr("!#$%&'*+-.^_`|~", c) != NULL;
+}
+
+/* via = none, or the pseudonym of "Via: 1.1 <pseudonym>" (RFC 9110 7.6.3). */
+static void
+parse_via(struct load *ld, const struct conf_sect *s, struct sl_conf_vip *vip)
+{
+	char clip[CONF_CLIP_BUF];
+	unsigned int line;
+	const char *v = conf_get(&ld->ini, s, "via", &line);
+	size_t len, i;
+
+	if (v == NULL || strcasecmp(v, "none") == 0)
+		return;
+	len = strlen(v);
+	for (i = 0; i < len && token_char((unsigned char)v[i]); i++)
+		;
+	if (len == 0 || len >= sizeof(vip->via) || i != len) {
+		conf_msg(ld->log, ld->ini.path, line, s->name, "via",
+			 "'%s' is not none or a pseudonym (1..%zu of a-z, A-Z, 0-9 and "
+			 "!#$%%&'*+-.^_`|~)",
+			 conf_clip(v, clip, sizeof(clip)), sizeof(vip->via) - 1);
+		return;
+	}
+	memcpy(vip->via, v, len + 1);
+}
+
+/* The keys only mode http reads. */
+static void
+parse_vip_http(struct load *ld, const struct conf_sect *s, struct sl_conf_vip *vip)
+{
+	conf_get_bool(&ld->ini, ld->log, s, "forwarded_for", &vip->forwarded_for);
+	conf_get_bool(&ld->ini, ld->log, s, "forwarded", &vip->forwarded);
+	parse_via(ld, s, vip);
+	conf_get_uint(&ld->ini, ld->log, s, "max_conns", 0, 4194304, &vip->max_conns);
+	parse_routes(ld, s, vip);
+}
+
+/* Mode echo or discard: each key only mode http reads is an error. */
+static void
+vip_http_only(struct load *ld, const struct conf_sect *s)
+{
+	unsigned int i, j;
+	uint16_t n;
+
+	for (i = 0; i < s->n_keys; i++) {
+		const struct conf_key *k = &s->keys[i];
+		bool http = route_number(k->name, &n) == 0;
+
+		for (j = 0; !http && vip_http_keys[j] != NULL; j++)
+			http = strcmp(k->name, vip_http_keys[j]) == 0;
+		if (http)
+			conf_msg(ld->log, ld->ini.path, k->line, s->name, k->name,
+				 "%s applies to mode http only", k->name);
+	}
+}
+
 static void
 parse_vip(struct load *ld, const struct conf_sect *s, struct sl_conf_vip *vip)
 {
@@ -1424,6 +1975,10 @@ parse_vip(struct load *ld, const struct conf_sect *s, struct sl_conf_vip *vip)
 
 	vip->mode = SL_VIP_HTTP;
 	vip->pool = -1;
+	vip->forwarded_for = true;
+	vip->forwarded = false;
+	vip->via[0] = '\0';
+	vip->max_conns = 0;
 	v = get_required(ld, s, "listen", &line);
 	if (v != NULL && get_endpoint(ld, s, "listen", v, line, &vip->addr, &vip->port) == 0) {
 		for (i = 0; i < conf->n_vips; i++) {
@@ -1449,21 +2004,25 @@ parse_vip(struct load *ld, const struct conf_sect *s, struct sl_conf_vip *vip)
 	}
 	v = conf_get(&ld->ini, s, "pool", &pool_line);
 	if (!mode_ok) {
+		/* Whatever mode was meant, the values can be checked. */
 		if (v != NULL)
-			resolve_pool(ld, s, v, pool_line);
+			resolve_pool(ld, s, "pool", "", v, pool_line);
+		parse_vip_http(ld, s, vip);
 		return;
 	}
 	if (vip->mode != SL_VIP_HTTP) {
 		if (v != NULL)
 			conf_msg(ld->log, ld->ini.path, pool_line, s->name, "pool",
 				 "pool applies to mode http only");
+		vip_http_only(ld, s);
 		return;
 	}
 	if (v == NULL)
 		conf_msg(ld->log, ld->ini.path, pool_line, s->name, "pool",
 			 "required key missing (mode http relays to a pool)");
 	else
-		vip->pool = resolve_pool(ld, s, v, pool_line);
+		vip->pool = resolve_pool(ld, s, "pool", "", v, pool_line);
+	parse_vip_http(ld, s, vip);
 }
 
 static void
@@ -1474,13 +2033,17 @@ parse_backend(struct load *ld, const struct conf_sect *s, struct sl_conf_backend
 
 	b->pool = -1;
 	b->weight = 1;
+	b->backup = false;
+	b->max_conns = 0;
 	v = get_required(ld, s, "pool", &line);
 	if (v != NULL)
-		b->pool = resolve_pool(ld, s, v, line);
+		b->pool = resolve_pool(ld, s, "pool", "", v, line);
 	v = get_required(ld, s, "address", &line);
 	if (v != NULL)
 		get_endpoint(ld, s, "address", v, line, &b->addr, &b->port);
 	conf_get_uint(&ld->ini, ld->log, s, "weight", 0, 1000, &b->weight);
+	conf_get_bool(&ld->ini, ld->log, s, "backup", &b->backup);
+	conf_get_uint(&ld->ini, ld->log, s, "max_conns", 0, 1000000, &b->max_conns);
 }
 
 static void
@@ -1531,6 +2094,9 @@ pass_values(struct load *ld)
 		case KIND_TCP:
 			parse_tcp(ld, r->s);
 			break;
+		case KIND_HTTP:
+			parse_http(ld, r->s);
+			break;
 		case KIND_PORT: {
 			struct sl_conf_port *p =
 				r->stored ? &conf->ports[conf->n_ports] : &scratch->port;
@@ -1549,6 +2115,8 @@ pass_values(struct load *ld)
 			parse_vip(ld, r->s, v);
 			if (r->stored)
 				ld->vip_line[conf->n_vips++] = (int)r->s->line;
+			else
+				free(v->routes); /* a stored VIP's are the snapshot's */
 			break;
 		}
 		case KIND_BACKEND: {
@@ -1610,6 +2178,23 @@ tcp_defaults(struct sl_conf_tcp *t)
 	memset(t->secret, 0, sizeof(t->secret));
 }
 
+static void
+http_defaults(struct sl_conf_http *h)
+{
+	h->client_header_timeout_ms = 10000;
+	h->client_idle_timeout_ms = 60000;
+	h->client_body_timeout_ms = 60000;
+	h->backend_connect_timeout_ms = 3000;
+	h->backend_response_timeout_ms = 30000;
+	h->backend_idle_timeout_ms = 15000;
+	h->max_request_line = 8192;
+	h->max_header_bytes = 32768;
+	h->max_headers = 100;
+	h->max_idle_per_backend = 64;
+	h->retries = 1;
+	h->max_body = 0;
+}
+
 struct sl_config *
 sl_conf_load(const char *path, const char *profile_dir, FILE *errf)
 {
@@ -1642,6 +2227,7 @@ sl_conf_load(const char *path, const char *profile_dir, FILE *errf)
 	memcpy(ld.conf->path, path, strlen(path) + 1);
 	global_defaults(&ld.conf->global);
 	tcp_defaults(&ld.conf->tcp);
+	http_defaults(&ld.conf->http);
 	/* The file's own messages come first, then those of each profile. */
 	log_rank(&log, path);
 
@@ -1663,7 +2249,7 @@ out:
 	conf_ini_free(&ld.ini);
 	free(ld.refs);
 	if (rc != 0) {
-		free(ld.conf);
+		sl_conf_free(ld.conf);
 		errno = -rc;
 		return NULL;
 	}
@@ -1673,6 +2259,12 @@ out:
 void
 sl_conf_free(struct sl_config *conf)
 {
+	unsigned int i;
+
+	if (conf == NULL)
+		return;
+	for (i = 0; i < conf->n_vips; i++)
+		free(conf->vips[i].routes);
 	free(conf);
 }
 
@@ -1716,17 +2308,96 @@ dump_tcp(const struct sl_conf_tcp *t, FILE *f)
 	fputs("\n", f);
 }
 
-/* A value iniparser reads back as written: quoted when it holds ; # or edge spaces. */
+static void
+dump_size(FILE *f, const char *key, uint64_t v)
+{
+	static const struct {
+		char suffix;
+		unsigned int shift;
+	} units[] = { { 'G', 30 }, { 'M', 20 }, { 'K', 10 } };
+	unsigned int i;
+
+	for (i = 0; v != 0 && i < CONF_DIM(units); i++) {
+		if ((v & ((UINT64_C(1) << units[i].shift) - 1)) == 0) {
+			fprintf(f, "%s = %" PRIu64 "%c\n", key, v >> units[i].shift,
+				units[i].suffix);
+			return;
+		}
+	}
+	fprintf(f, "%s = %" PRIu64 "\n", key, v);
+}
+
+static void
+dump_http(const struct sl_conf_http *h, FILE *f)
+{
+	fprintf(f, "\n[http]\n");
+	fprintf(f, "client_header_timeout_ms = %u\n", h->client_header_timeout_ms);
+	fprintf(f, "client_idle_timeout_ms = %u\n", h->client_idle_timeout_ms);
+	fprintf(f, "client_body_timeout_ms = %u\n", h->client_body_timeout_ms);
+	fprintf(f, "backend_connect_timeout_ms = %u\n", h->backend_connect_timeout_ms);
+	fprintf(f, "backend_response_timeout_ms = %u\n", h->backend_response_timeout_ms);
+	fprintf(f, "backend_idle_timeout_ms = %u\n", h->backend_idle_timeout_ms);
+	fprintf(f, "max_request_line = %u\n", h->max_request_line);
+	fprintf(f, "max_header_bytes = %u\n", h->max_header_bytes);
+	fprintf(f, "max_headers = %u\n", h->max_headers);
+	dump_size(f, "max_body", h->max_body);
+	fprintf(f, "max_idle_per_backend = %u\n", h->max_idle_per_backend);
+	fprintf(f, "retries = %u\n", h->retries);
+}
+
+/*
+ * A value iniparser reads back as written: quoted when it holds ; # or edge
+ * spaces, or starts with a quote (iniparser would take 'x' for x).
+ */
 static void
 dump_value(FILE *f, const char *key, const char *v)
 {
 	size_t len = strlen(v);
 
-	if (strpbrk(v, ";#") != NULL ||
+	if (strpbrk(v, ";#") != NULL || v[0] == '"' || v[0] == '\'' ||
 	    (len != 0 && (isspace((unsigned char)v[0]) || isspace((unsigned char)v[len - 1]))))
 		fprintf(f, "%s = \"%s\"\n", key, v);
 	else
 		fprintf(f, "%s = %s\n", key, v);
+}
+
+/*
+ * The longest route.N line written: every field at its longest ("*" and a
+ * 254-character ".DOMAIN"), quoted. It must stay a line iniparser reads.
+ */
+_Static_assert(sizeof("route.64 = \"host=* path= pool=\"") - 1 + (SL_ROUTE_HOST_MAX - 1) +
+			       (SL_ROUTE_PATH_MAX - 1) + (SL_NAME_MAX - 1) <=
+		       CONF_LINE_MAX,
+	       "a dumped route.N fits a line");
+
+/* The keys of a mode http VIP; echo and discard take none of them. */
+static void
+dump_vip_http(const struct sl_config *conf, const struct sl_conf_vip *v, FILE *f)
+{
+	char key[16], val[CONF_LINE_MAX + 1];
+	unsigned int i;
+
+	for (i = 0; i < v->n_routes; i++) {
+		const struct sl_conf_route *r = &v->routes[i];
+		int off = 0;
+
+		if (r->host[0] != '\0')
+			off += snprintf(val + off, sizeof(val) - (size_t)off, "host=%s%s ",
+					r->host_wildcard ? "*" : "", r->host);
+		if (r->path[0] != '\0')
+			off += snprintf(val + off, sizeof(val) - (size_t)off, "path=%s ", r->path);
+		snprintf(val + off, sizeof(val) - (size_t)off, "pool=%s",
+			 r->pool >= 0 && r->pool < conf->n_pools ? conf->pools[r->pool].name : "?");
+		snprintf(key, sizeof(key), "route.%u", r->number);
+		dump_value(f, key, val);
+	}
+	fprintf(f, "forwarded_for = %s\n", yes_no(v->forwarded_for));
+	fprintf(f, "forwarded = %s\n", yes_no(v->forwarded));
+	if (v->via[0] != '\0')
+		dump_value(f, "via", v->via);
+	else
+		fprintf(f, "via = none\n");
+	fprintf(f, "max_conns = %u\n", v->max_conns);
 }
 
 void
@@ -1749,6 +2420,7 @@ sl_conf_dump(const struct sl_config *conf, FILE *f)
 	fprintf(f, "neigh_retries = %u\n", g->neigh_retries);
 	fprintf(f, "neigh_hold = %u\n", g->neigh_hold);
 	dump_tcp(&conf->tcp, f);
+	dump_http(&conf->http, f);
 
 	for (i = 0; i < conf->n_ports; i++) {
 		const struct sl_conf_port *p = &conf->ports[i];
@@ -1771,6 +2443,8 @@ sl_conf_dump(const struct sl_config *conf, FILE *f)
 		fprintf(f, "mode = %s\n", sl_conf_vip_mode_name(v->mode));
 		if (v->pool >= 0 && v->pool < conf->n_pools)
 			fprintf(f, "pool = %s\n", conf->pools[v->pool].name);
+		if (v->mode == SL_VIP_HTTP)
+			dump_vip_http(conf, v, f);
 	}
 	for (i = 0; i < conf->n_pools; i++) {
 		const struct sl_conf_pool *p = &conf->pools[i];
@@ -1786,5 +2460,7 @@ sl_conf_dump(const struct sl_config *conf, FILE *f)
 			fprintf(f, "pool = %s\n", conf->pools[b->pool].name);
 		fprintf(f, "address = %s:%u\n", sl_conf_ip_str(b->addr, ip), b->port);
 		fprintf(f, "weight = %u\n", b->weight);
+		fprintf(f, "backup = %s\n", yes_no(b->backup));
+		fprintf(f, "max_conns = %u\n", b->max_conns);
 	}
 }

@@ -11,6 +11,11 @@
  * ports in this header are in host byte order; lib/net converts them once at
  * start-up.
  *
+ * A snapshot is the struct sl_config block plus one block of routes per VIP
+ * that has any (sizing every VIP for SL_ROUTES_MAX routes of the longest
+ * host and path would take 5 MB): free it with sl_conf_free() only, and do
+ * not keep a copy of a struct sl_conf_vip beyond the snapshot's life.
+ *
  * Context: control thread only. Allocates with malloc (never on a worker).
  */
 #ifndef SL_CONF_H
@@ -27,6 +32,11 @@
 #define SL_POOLS_MAX 64
 #define SL_BACKENDS_MAX 1024
 #define SL_RSS_KEY_MAX 52	/**< longest RSS key a PMD takes (i40e: 52 bytes) */
+#define SL_ROUTES_MAX 64	/**< route.N per VIP: N is 1..SL_ROUTES_MAX */
+#define SL_ROUTE_HOST_MAX 256	/**< a hostname (253 characters, RFC 1035 2.3.4), with NUL */
+#define SL_ROUTE_PATH_MAX 512	/**< a path prefix, with NUL: the longest route.N
+				     sl_conf_dump() writes stays a readable line */
+#define SL_VIA_MAX 32		/**< a Via pseudonym (1..31 token characters), with NUL */
 
 /** A device profile: drivers-config/default.ini overlaid with <name>.ini. */
 struct sl_profile {
@@ -61,12 +71,37 @@ enum sl_vip_mode {
 	SL_VIP_DISCARD,
 };
 
+/**
+ * route.N of a mode http VIP: a request whose Host and path match goes to
+ * @p pool. Both conditions must hold; an empty one matches everything (never
+ * both empty). The VIP's own pool takes what no route matches.
+ */
+struct sl_conf_route {
+	uint16_t number;		/**< N of route.N, 1..SL_ROUTES_MAX */
+	char host[SL_ROUTE_HOST_MAX];	/**< lower case, no port; "": any host. With
+					     host_wildcard, the suffix with its leading
+					     dot (".example.com" for *.example.com) */
+	bool host_wildcard;		/**< any subdomain of host, not the apex */
+	char path[SL_ROUTE_PATH_MAX];	/**< starts with '/', a byte prefix of the
+					     request's path as sent; "": any path */
+	int pool;			/**< index into sl_config.pools */
+};
+
 struct sl_conf_vip {
 	char name[SL_NAME_MAX];
 	uint32_t addr;
 	uint16_t port;
 	enum sl_vip_mode mode;
 	int pool;		/**< index into sl_config.pools; -1 when none */
+	/* Mode http only (the defaults for echo and discard). */
+	uint16_t n_routes;
+	struct sl_conf_route *routes; /**< n_routes, sorted by number (first match wins);
+				       NULL when none. Owned by the snapshot: one
+				       allocation per VIP, freed by sl_conf_free() */
+	bool forwarded_for;	/**< append X-Forwarded-For, set X-Forwarded-Proto/-Host */
+	bool forwarded;		/**< append an RFC 7239 Forwarded element */
+	char via[SL_VIA_MAX];	/**< Via pseudonym (RFC 9110 7.6.3); "": no Via */
+	uint32_t max_conns;	/**< concurrent client connections; 0: no limit */
 };
 
 enum sl_lb_algo {
@@ -84,6 +119,9 @@ struct sl_conf_backend {
 	uint32_t addr;
 	uint16_t port;
 	uint32_t weight;	/**< 0..1000; 0: never picked */
+	bool backup;		/**< takes requests only while no non-backup backend of
+				     its pool can (HAProxy's and nginx's backup) */
+	uint32_t max_conns;	/**< connections per worker to it; 0: no limit */
 };
 
 enum sl_idle_mode {
@@ -137,10 +175,34 @@ struct sl_conf_tcp {
 	uint8_t secret[SL_TCP_SECRET_LEN]; /**< keys ISNs and SYN cookies; valid if has_secret */
 };
 
+/**
+ * [http]: the HTTP/1.1 reverse proxy of mode http VIPs. Times are in
+ * milliseconds; the status a client gets when a limit or timeout hits is in
+ * docs/configuration.md. Cross-key rule: max_request_line <= max_header_bytes.
+ */
+struct sl_conf_http {
+	uint32_t client_header_timeout_ms;	/**< to receive a request's header (408) */
+	uint32_t client_idle_timeout_ms;	/**< keep-alive client idle between requests */
+	uint32_t client_body_timeout_ms;	/**< longest gap within a request body */
+	uint32_t backend_connect_timeout_ms;	/**< (504 when no other backend to try) */
+	uint32_t backend_response_timeout_ms;	/**< to the response's first byte, and
+						     between its bytes (504) */
+	uint32_t backend_idle_timeout_ms;	/**< a pooled idle backend connection lives */
+	uint32_t max_request_line;		/**< bytes (414) */
+	uint32_t max_header_bytes;		/**< header section with start line (431) */
+	uint32_t max_headers;			/**< field lines (431) */
+	uint32_t max_idle_per_backend;		/**< pooled connections per backend per worker */
+	uint32_t retries;			/**< tries again after a backend connection
+						     failed before any response byte (a
+						     request already sent: idempotent only) */
+	uint64_t max_body;			/**< request body bytes (413); 0: no limit */
+};
+
 struct sl_config {
 	char path[4096];	/**< the file it was loaded from */
 	struct sl_conf_global global;
 	struct sl_conf_tcp tcp;	/**< the defaults when the file has no [tcp] */
+	struct sl_conf_http http; /**< the defaults when the file has no [http] */
 	uint16_t n_ports;
 	uint16_t n_vips;
 	uint16_t n_pools;
@@ -189,10 +251,11 @@ void sl_conf_free(struct sl_config *conf);
  * defaults, so it can be read back by sl_conf_load() with the same
  * profile_dir into an identical snapshot. [tcp] is always written, its secret
  * in hex when the file gave one (the text is then as secret as the file),
- * else a "; secret: none ..." comment. Each port's resolved profile follows as
- * comment lines (it is named by `profile = NAME`; its values come from the
- * profile files when read back). A port without a gateway gets the comment
- * "; gateway: none".
+ * else a "; secret: none ..." comment. [http] is always written too, and
+ * each mode http VIP's routes as route.N in N order. Each port's resolved
+ * profile follows as comment lines (it is named by `profile = NAME`; its
+ * values come from the profile files when read back). A port without a
+ * gateway gets the comment "; gateway: none".
  */
 void sl_conf_dump(const struct sl_config *conf, FILE *f);
 

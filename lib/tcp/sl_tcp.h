@@ -295,6 +295,13 @@ int sl_tcp_send(struct sl_tcp_conn *c, struct rte_mbuf *chain);
 uint32_t sl_tcp_send_space(const struct sl_tcp_conn *c);
 
 /**
+ * Ask for SL_TCP_EV_SEND_SPACE as if sl_tcp_send() had been refused: for an
+ * application that sends only what sl_tcp_send_space() allows and waits for
+ * more. Context: owning lcore.
+ */
+void sl_tcp_want_space(struct sl_tcp_conn *c);
+
+/**
  * Return receive-window credit for bytes of delivered data the application
  * no longer holds. Sends a window update when the window opens by at least
  * min(rcv_buf/2, 2*MSS) (RFC 9293 3.8.6.2.2 receiver SWS avoidance).

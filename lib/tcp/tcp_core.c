@@ -568,6 +568,13 @@ sl_tcp_send(struct sl_tcp_conn *c, struct rte_mbuf *chain)
 	return 0;
 }
 
+void
+sl_tcp_want_space(struct sl_tcp_conn *c)
+{
+	if (can_send_state(c))
+		c->flags |= CF_WANT_SPACE;
+}
+
 uint32_t
 sl_tcp_send_space(const struct sl_tcp_conn *c)
 {

@@ -26,6 +26,8 @@
 #include "sl_conf.h"
 #include "sl_net.h"
 #include "sl_tcp.h"
+#include "sl_lb.h"
+#include "sl_proxy.h"
 
 #define SL_WORKERS_MAX RTE_MAX_LCORE
 #define SL_BURST 32
@@ -63,6 +65,7 @@ struct sl_worker {
 	uint32_t idle_sleep_us;
 	struct rte_ring *calls;	/**< MP/SC: requests from control threads */
 	struct sl_tcp *tcp;	/**< this worker's TCP instance */
+	struct sl_proxy *proxy;	/**< this worker's HTTP proxy */
 	struct svc_conn *svc;	/**< built-in service state, one per TCP slot */
 	uint32_t svc_count;
 	uint32_t svc_free;	/**< head of the free list of svc */
@@ -78,7 +81,7 @@ struct sl_worker {
  */
 int sl_worker_init(struct sl_worker *w, unsigned int id, unsigned int lcore_id,
 		   struct sl_net *net, struct rte_mempool *pool, const struct sl_config *conf,
-		   bool idle);
+		   const struct sl_lb *lb, bool idle);
 
 /** The lcore entry point (rte_eal_remote_launch); @p arg is a struct sl_worker. */
 int sl_worker_main(void *arg);

@@ -157,7 +157,8 @@ worker_drop_calls(struct sl_worker *w)
 
 int
 sl_worker_init(struct sl_worker *w, unsigned int id, unsigned int lcore_id, struct sl_net *net,
-	       struct rte_mempool *pool, const struct sl_config *conf, bool idle)
+	       struct rte_mempool *pool, const struct sl_config *conf, const struct sl_lb *lb,
+	       bool idle)
 {
 	unsigned int socket = rte_lcore_to_socket_id(lcore_id);
 	uint16_t i;
@@ -196,7 +197,7 @@ sl_worker_init(struct sl_worker *w, unsigned int id, unsigned int lcore_id, stru
 	rc = sl_net_worker_init(&w->net, net, id, pool, worker_tx, w);
 	if (rc < 0)
 		goto fail;
-	rc = sl_worker_tcp_init(w, conf, pool);
+	rc = sl_worker_tcp_init(w, conf, pool, net, lb);
 	if (rc < 0) {
 		sl_net_worker_fini(&w->net);
 		goto fail;
@@ -330,6 +331,7 @@ sl_worker_main(void *arg)
 
 		now = rte_rdtsc();
 		sl_tcp_poll(w->tcp, now);
+		sl_proxy_poll(w->proxy, now);
 		work = worker_rx(w);
 		sl_net_poll(&w->net, now);
 		if (unlikely(!rte_ring_empty(w->calls)))

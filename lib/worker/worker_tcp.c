@@ -125,6 +125,17 @@ worker_tcp_event(void *arg, const struct sl_tcp_event *ev)
 	struct sl_worker *w = arg;
 	struct svc_conn *s = ev->user;
 
+	if (ev->type == SL_TCP_EV_ACCEPTED) {
+		const struct sl_conf_vip *vip = ev->user;
+
+		if (vip->mode == SL_VIP_HTTP) {
+			sl_proxy_accept(w->proxy, ev->conn, vip);
+			return;
+		}
+	} else if (sl_proxy_owns(w->proxy, ev->user)) {
+		sl_proxy_event(w->proxy, ev);
+		return;
+	}
 	switch (ev->type) {
 	case SL_TCP_EV_ACCEPTED: {
 		const struct sl_conf_vip *vip = ev->user;
@@ -179,7 +190,8 @@ worker_tcp_output(void *arg, struct rte_mbuf *m)
 }
 
 int
-sl_worker_tcp_init(struct sl_worker *w, const struct sl_config *conf, struct rte_mempool *pool)
+sl_worker_tcp_init(struct sl_worker *w, const struct sl_config *conf, struct rte_mempool *pool,
+		   const struct sl_net *net, const struct sl_lb *lb)
 {
 	const struct sl_conf_tcp *tc = &conf->tcp;
 	struct sl_tcp_params p;
@@ -237,11 +249,28 @@ sl_worker_tcp_init(struct sl_worker *w, const struct sl_config *conf, struct rte
 	w->svc_free = 0;
 	w->svc_count = tc->max_conns;
 
+	{
+		struct sl_proxy_params pp = {
+			.conf = conf,
+			.lb = lb,
+			.net = net,
+			.tcp = w->tcp,
+			.pool = pool,
+			.worker_id = w->id,
+			.socket_id = p.socket_id,
+			.max_clients = tc->max_conns,
+			.max_backend_conns = tc->max_conns,
+		};
+
+		w->proxy = sl_proxy_create(&pp);
+		if (w->proxy == NULL) {
+			rc = -rte_errno;
+			goto fail;
+		}
+	}
 	for (i = 0; i < conf->n_vips; i++) {
 		const struct sl_conf_vip *vip = &conf->vips[i];
 
-		if (vip->mode != SL_VIP_ECHO && vip->mode != SL_VIP_DISCARD)
-			continue;
 		rc = sl_tcp_listen(w->tcp, rte_cpu_to_be_32(vip->addr), vip->port, (void *)vip);
 		if (rc != 0)
 			goto fail;
@@ -261,6 +290,8 @@ sl_worker_tcp_fini(struct sl_worker *w)
 		sl_tcp_destroy(w->tcp);
 		w->tcp = NULL;
 	}
+	sl_proxy_destroy(w->proxy);
+	w->proxy = NULL;
 	if (w->svc != NULL) {
 		/* Destroy delivers no events: free what services still hold. */
 		for (n = 0; n < w->svc_count; n++)

@@ -9,12 +9,12 @@
  * After each input: the instance is destroyed and every mbuf must be back
  * in its pool (a leak aborts).
  *
- * Build standalone (from the repository root):
- *   clang -g -O1 -fsanitize=fuzzer,address,undefined -march=native \
- *     -DALLOW_EXPERIMENTAL_API -Ilib/tcp $(pkg-config --cflags libdpdk) \
- *     tests/fuzz/fuzz_tcp.c lib/tcp/tcp_*.c $(pkg-config --libs libdpdk) \
- *     -o /tmp/fuzz_tcp
- *   /tmp/fuzz_tcp -max_total_time=60 /tmp/fuzz_tcp_corpus
+ * Built by meson with -Dfuzz=enabled (CC=clang; tests/fuzz/meson.build) and run
+ * as suite 'fuzz' over the seed corpus tests/fuzz/corpus/tcp/ (written by
+ * gen_corpus_tcp.py) with the dictionary tcp.dict:
+ *   CC=clang meson setup build-fuzz -Dfuzz=enabled -Dtests=enabled
+ *   meson test -C build-fuzz --suite fuzz          (SL_FUZZ_TIME=s, default 30)
+ *   build-fuzz/tests/fuzz/fuzz_tcp -dict=tests/fuzz/tcp.dict /tmp/c tests/fuzz/corpus/tcp
  *
  * Input format: byte 0 = target state, byte 1 = feature flags, then records
  *   op (1 byte): 0-7 segment, 8 clock step, 9 send, 10 consume,
@@ -111,8 +111,10 @@ segment(uint8_t flags, uint32_t seq, uint32_t ack, uint16_t win, const uint8_t *
 	th->data_off = (uint8_t)((hl / 4) << 4);
 	th->tcp_flags = flags & 0x3f;
 	th->rx_win = rte_cpu_to_be_16(win);
-	memcpy(th + 1, opt, ol);
-	memcpy((uint8_t *)th + hl, pay, pl);
+	if (ol > 0)	/* setup() passes NULL, 0: memcpy(NULL) is undefined even for 0 */
+		memcpy(th + 1, opt, ol);
+	if (pl > 0)
+		memcpy((uint8_t *)th + hl, pay, pl);
 	th->cksum = rte_ipv4_udptcp_cksum(ip, th);
 	if (flags & 0x80)
 		th->cksum ^= 1;	/* bad checksum path */
@@ -199,7 +201,7 @@ int
 LLVMFuzzerInitialize(int *argc, char ***argv)
 {
 	char *eal[] = { (*argv)[0], "--no-huge", "--no-pci", "--no-shconf", "-l", "0",
-			"--log-level=*:error", "-m", "64", NULL };
+			"--log-level=*:error", "-m", "256", NULL };
 
 	(void)argc;
 	if (rte_eal_init(9, eal) < 0)

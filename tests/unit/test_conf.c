@@ -50,6 +50,9 @@ static const uint8_t default_key[40] = {
 	0x80, 0x30, 0xf2, 0x0c, 0x6a, 0x42, 0xb7, 0x3b, 0xbe, 0xac, 0x01, 0xfa,
 };
 
+#define SIZE \
+	"(accepted: 0..9223372036854775807 bytes, or a number with K, M or G for KiB, MiB or GiB)"
+
 #define IP(a, b, c, d) ((uint32_t)(a) << 24 | (uint32_t)(b) << 16 | (uint32_t)(c) << 8 | (d))
 
 /* Helpers */
@@ -297,14 +300,73 @@ assert_tcp_equal(const struct sl_conf_tcp *a, const struct sl_conf_tcp *b)
 	assert_memory_equal(a->secret, b->secret, sizeof(a->secret));
 }
 
+/* [http] as the gateway runs without one. */
+static void
+assert_http_defaults(const struct sl_conf_http *h)
+{
+	assert_int_equal(h->client_header_timeout_ms, 10000);
+	assert_int_equal(h->client_idle_timeout_ms, 60000);
+	assert_int_equal(h->client_body_timeout_ms, 60000);
+	assert_int_equal(h->backend_connect_timeout_ms, 3000);
+	assert_int_equal(h->backend_response_timeout_ms, 30000);
+	assert_int_equal(h->backend_idle_timeout_ms, 15000);
+	assert_int_equal(h->max_request_line, 8192);
+	assert_int_equal(h->max_header_bytes, 32768);
+	assert_int_equal(h->max_headers, 100);
+	assert_int_equal(h->max_body, 0);
+	assert_int_equal(h->max_idle_per_backend, 64);
+	assert_int_equal(h->retries, 1);
+}
+
+static void
+assert_http_equal(const struct sl_conf_http *a, const struct sl_conf_http *b)
+{
+	assert_int_equal(a->client_header_timeout_ms, b->client_header_timeout_ms);
+	assert_int_equal(a->client_idle_timeout_ms, b->client_idle_timeout_ms);
+	assert_int_equal(a->client_body_timeout_ms, b->client_body_timeout_ms);
+	assert_int_equal(a->backend_connect_timeout_ms, b->backend_connect_timeout_ms);
+	assert_int_equal(a->backend_response_timeout_ms, b->backend_response_timeout_ms);
+	assert_int_equal(a->backend_idle_timeout_ms, b->backend_idle_timeout_ms);
+	assert_int_equal(a->max_request_line, b->max_request_line);
+	assert_int_equal(a->max_header_bytes, b->max_header_bytes);
+	assert_int_equal(a->max_headers, b->max_headers);
+	assert_int_equal(a->max_body, b->max_body);
+	assert_int_equal(a->max_idle_per_backend, b->max_idle_per_backend);
+	assert_int_equal(a->retries, b->retries);
+}
+
+/* A VIP's mode http keys left out (or a mode echo / discard VIP). */
+static void
+assert_vip_http_defaults(const struct sl_conf_vip *v)
+{
+	assert_int_equal(v->n_routes, 0);
+	assert_null(v->routes);
+	assert_true(v->forwarded_for);
+	assert_false(v->forwarded);
+	assert_string_equal(v->via, "");
+	assert_int_equal(v->max_conns, 0);
+}
+
+static void
+assert_route(const struct sl_conf_route *r, unsigned int number, const char *host, bool wildcard,
+	     const char *path, int pool)
+{
+	assert_int_equal(r->number, number);
+	assert_string_equal(r->host, host);
+	assert_int_equal(r->host_wildcard, wildcard);
+	assert_string_equal(r->path, path);
+	assert_int_equal(r->pool, pool);
+}
+
 /* Field by field: padding bytes are nobody's business. Paths may differ. */
 static void
 assert_conf_equal(const struct sl_config *a, const struct sl_config *b)
 {
-	unsigned int i;
+	unsigned int i, j;
 
 	assert_memory_equal(&a->global, &b->global, sizeof(a->global));
 	assert_tcp_equal(&a->tcp, &b->tcp);
+	assert_http_equal(&a->http, &b->http);
 	assert_int_equal(a->n_ports, b->n_ports);
 	assert_int_equal(a->n_vips, b->n_vips);
 	assert_int_equal(a->n_pools, b->n_pools);
@@ -327,6 +389,15 @@ assert_conf_equal(const struct sl_config *a, const struct sl_config *b)
 		assert_int_equal(x->port, y->port);
 		assert_int_equal(x->mode, y->mode);
 		assert_int_equal(x->pool, y->pool);
+		assert_int_equal(x->forwarded_for, y->forwarded_for);
+		assert_int_equal(x->forwarded, y->forwarded);
+		assert_string_equal(x->via, y->via);
+		assert_int_equal(x->max_conns, y->max_conns);
+		assert_int_equal(x->n_routes, y->n_routes);
+		for (j = 0; j < x->n_routes; j++)
+			assert_route(&y->routes[j], x->routes[j].number, x->routes[j].host,
+				     x->routes[j].host_wildcard, x->routes[j].path,
+				     x->routes[j].pool);
 	}
 	for (i = 0; i < a->n_pools; i++) {
 		assert_string_equal(a->pools[i].name, b->pools[i].name);
@@ -340,6 +411,8 @@ assert_conf_equal(const struct sl_config *a, const struct sl_config *b)
 		assert_int_equal(x->addr, y->addr);
 		assert_int_equal(x->port, y->port);
 		assert_int_equal(x->weight, y->weight);
+		assert_int_equal(x->backup, y->backup);
+		assert_int_equal(x->max_conns, y->max_conns);
 	}
 }
 
@@ -351,6 +424,7 @@ test_good_full(void **state)
 	const struct sl_profile *p;
 	struct sl_config *conf;
 	char path[PATH_MAX];
+	unsigned int i;
 	static const uint8_t key52[52] = {
 		0x00, 0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07, 0x08, 0x09, 0x0a, 0x0b, 0x0c,
 		0x0d, 0x0e, 0x0f, 0x10, 0x11, 0x12, 0x13, 0x14, 0x15, 0x16, 0x17, 0x18, 0x19,
@@ -486,6 +560,9 @@ test_good_full(void **state)
 	assert_int_equal(conf->vips[3].port, 65535);
 	assert_int_equal(conf->vips[3].mode, SL_VIP_DISCARD);
 	assert_int_equal(conf->vips[3].pool, -1);
+	for (i = 0; i < conf->n_vips; i++)
+		assert_vip_http_defaults(&conf->vips[i]);
+	assert_http_defaults(&conf->http); /* no [http] section */
 
 	assert_int_equal(conf->n_backends, 3);
 	assert_string_equal(conf->backends[0].name, "w1");
@@ -501,6 +578,10 @@ test_good_full(void **state)
 	assert_int_equal(conf->backends[2].addr, IP(10, 1, 0, 21));
 	assert_int_equal(conf->backends[2].port, 1);
 	assert_int_equal(conf->backends[2].weight, 0);
+	for (i = 0; i < conf->n_backends; i++) {
+		assert_false(conf->backends[i].backup);
+		assert_int_equal(conf->backends[i].max_conns, 0);
+	}
 	sl_conf_free(conf);
 }
 
@@ -524,6 +605,7 @@ test_good_minimal(void **state)
 	assert_int_equal(conf->global.neigh_retries, 3);
 	assert_int_equal(conf->global.neigh_hold, 256);
 	assert_tcp_defaults(&conf->tcp); /* no [tcp] section */
+	assert_http_defaults(&conf->http);
 	assert_int_equal(conf->n_ports, 1);
 	assert_int_equal(conf->n_vips, 0);
 	assert_int_equal(conf->n_pools, 0);
@@ -602,21 +684,21 @@ test_tcp_range_ends(void **state)
 	sl_conf_free(conf);
 }
 
-/* Write @p tcp after a good port section and load it: it must be good. */
+/* Write @p more after a good port section and load it: it must be good. */
 static struct sl_config *
-load_tcp_text(const char *tcp)
+load_text(const char *more)
 {
 	static const char port[] = "[port.a]\ndevice = net_null0\naddress = 10.0.0.1/24\n";
 	char path[PATH_MAX];
 	char *text;
 	struct sl_config *conf;
-	size_t len = strlen(port) + strlen(tcp);
+	size_t len = strlen(port) + strlen(more);
 
 	text = malloc(len + 1);
 	assert_non_null(text);
 	memcpy(text, port, strlen(port));
-	memcpy(text + strlen(port), tcp, strlen(tcp) + 1);
-	path_join(path, tmp_dir, "tcp.ini");
+	memcpy(text + strlen(port), more, strlen(more) + 1);
+	path_join(path, tmp_dir, "text.ini");
 	write_file(path, text, len);
 	free(text);
 	conf = load_good(path, prof_dir);
@@ -630,22 +712,22 @@ test_tcp_defaults(void **state)
 	struct sl_config *conf;
 
 	(void)state;
-	conf = load_tcp_text("[tcp]\n");
+	conf = load_text("[tcp]\n");
 	assert_tcp_defaults(&conf->tcp);
 	sl_conf_free(conf);
 
 	/* time_wait_max left out follows max_conns (not the default's 8192). */
-	conf = load_tcp_text("[tcp]\nmax_conns = 1000\n");
+	conf = load_text("[tcp]\nmax_conns = 1000\n");
 	assert_int_equal(conf->tcp.max_conns, 1000);
 	assert_int_equal(conf->tcp.time_wait_max, 500);
 	sl_conf_free(conf);
-	conf = load_tcp_text("[tcp]\nmax_conns = 17\ntime_wait_max = 0\n");
+	conf = load_text("[tcp]\nmax_conns = 17\ntime_wait_max = 0\n");
 	assert_int_equal(conf->tcp.time_wait_max, 8);
 	sl_conf_free(conf);
 
 	/* Equal RTOs are consistent; time_wait_max may be one below max_conns. */
-	conf = load_tcp_text("[tcp]\nrto_min_ms = 1000\nrto_max_ms = 1000\nrto_init_ms = 1000\n"
-			     "max_conns = 100\ntime_wait_max = 99\n");
+	conf = load_text("[tcp]\nrto_min_ms = 1000\nrto_max_ms = 1000\nrto_init_ms = 1000\n"
+			 "max_conns = 100\ntime_wait_max = 99\n");
 	assert_int_equal(conf->tcp.rto_min_ms, 1000);
 	assert_int_equal(conf->tcp.rto_max_ms, 1000);
 	assert_int_equal(conf->tcp.rto_init_ms, 1000);
@@ -653,8 +735,261 @@ test_tcp_defaults(void **state)
 	sl_conf_free(conf);
 
 	/* A bound given alone, compatible with the defaults of the others. */
-	conf = load_tcp_text("[tcp]\nrto_min_ms = 1000\nrto_max_ms = 1000\n");
+	conf = load_text("[tcp]\nrto_min_ms = 1000\nrto_max_ms = 1000\n");
 	assert_int_equal(conf->tcp.rto_init_ms, 1000);
+	sl_conf_free(conf);
+}
+
+/* [http], a VIP's and a backend's new keys at both ends of their ranges. */
+static void
+test_http_range_ends(void **state)
+{
+	const struct sl_conf_http *h;
+	const struct sl_conf_vip *v;
+	const struct sl_conf_backend *b;
+	struct sl_config *conf;
+	char path[PATH_MAX];
+
+	(void)state;
+	data_path(path, "good_http_min.ini");
+	conf = load_good(path, prof_dir);
+	h = &conf->http;
+	assert_int_equal(h->client_header_timeout_ms, 100);
+	assert_int_equal(h->client_idle_timeout_ms, 100);
+	assert_int_equal(h->client_body_timeout_ms, 100);
+	assert_int_equal(h->backend_connect_timeout_ms, 10);
+	assert_int_equal(h->backend_response_timeout_ms, 100);
+	assert_int_equal(h->backend_idle_timeout_ms, 100);
+	assert_int_equal(h->max_request_line, 256);
+	assert_int_equal(h->max_header_bytes, 1024);
+	assert_int_equal(h->max_headers, 1);
+	assert_int_equal(h->max_body, 0);
+	assert_int_equal(h->max_idle_per_backend, 0);
+	assert_int_equal(h->retries, 0);
+	v = &conf->vips[0];
+	assert_false(v->forwarded_for);
+	assert_true(v->forwarded);
+	assert_string_equal(v->via, "x");
+	assert_int_equal(v->max_conns, 0);
+	assert_int_equal(v->n_routes, 1);
+	assert_route(&v->routes[0], 1, "a", false, "", 0); /* a one-letter host */
+	b = &conf->backends[0];
+	assert_true(b->backup);
+	assert_int_equal(b->max_conns, 0);
+	sl_conf_free(conf);
+
+	data_path(path, "good_http_max.ini");
+	conf = load_good(path, prof_dir);
+	h = &conf->http;
+	assert_int_equal(h->client_header_timeout_ms, 3600000);
+	assert_int_equal(h->client_idle_timeout_ms, 3600000);
+	assert_int_equal(h->client_body_timeout_ms, 3600000);
+	assert_int_equal(h->backend_connect_timeout_ms, 600000);
+	assert_int_equal(h->backend_response_timeout_ms, 3600000);
+	assert_int_equal(h->backend_idle_timeout_ms, 3600000);
+	assert_int_equal(h->max_request_line, 1048576);
+	assert_int_equal(h->max_header_bytes, 1048576);
+	assert_int_equal(h->max_headers, 128);
+	assert_int_equal(h->max_body, INT64_MAX);
+	assert_int_equal(h->max_idle_per_backend, 65535);
+	assert_int_equal(h->retries, 10);
+	v = &conf->vips[0];
+	assert_true(v->forwarded_for);
+	assert_false(v->forwarded);
+	assert_string_equal(v->via, "Gw-1.example!#$%&'*+^_`|~abcdef"); /* 31, case kept */
+	assert_int_equal(v->max_conns, 4194304);
+	assert_int_equal(v->n_routes, 1);
+	assert_route(&v->routes[0], 64, "", false, "/", 0);
+	b = &conf->backends[0];
+	assert_false(b->backup);
+	assert_int_equal(b->max_conns, 1000000);
+	sl_conf_free(conf);
+}
+
+/* An empty [http] is no [http]; the cross-key rule's edges. */
+static void
+test_http_defaults(void **state)
+{
+	struct sl_config *conf;
+
+	(void)state;
+	conf = load_text("[http]\n");
+	assert_http_defaults(&conf->http);
+	sl_conf_free(conf);
+
+	/* Equal is fine; either key alone, within the other's default. */
+	conf = load_text("[http]\nmax_request_line = 4096\nmax_header_bytes = 4096\n");
+	assert_int_equal(conf->http.max_request_line, 4096);
+	assert_int_equal(conf->http.max_header_bytes, 4096);
+	sl_conf_free(conf);
+	conf = load_text("[http]\nmax_header_bytes = 8192\n");
+	assert_int_equal(conf->http.max_request_line, 8192);
+	assert_int_equal(conf->http.max_header_bytes, 8192);
+	sl_conf_free(conf);
+	conf = load_text("[http]\nmax_request_line = 32768\n");
+	assert_int_equal(conf->http.max_request_line, 32768);
+	assert_int_equal(conf->http.max_header_bytes, 32768);
+	sl_conf_free(conf);
+
+	/* via = none in any case is no Via; a pseudonym keeps its case. */
+	conf = load_text("[pool.p]\n[vip.v]\nlisten = 10.0.0.1:80\npool = p\nvia = NONE\n"
+			 "[vip.w]\nlisten = 10.0.0.1:81\npool = p\nvia = Sluice\n");
+	assert_string_equal(conf->vips[0].via, "");
+	assert_string_equal(conf->vips[1].via, "Sluice");
+	sl_conf_free(conf);
+}
+
+/* max_body: plain bytes or K, M, G (powers of 1024), and how the dump writes it. */
+static void
+test_http_max_body(void **state)
+{
+	static const struct {
+		const char *text;
+		uint64_t v;
+		const char *dump;
+	} good[] = {
+		{ "0", 0, "0" },
+		{ "0K", 0, "0" },
+		{ "1", 1, "1" },
+		{ "1023", 1023, "1023" },
+		{ "1024", 1024, "1K" },
+		{ "1K", 1024, "1K" },
+		{ "1k", 1024, "1K" },
+		{ "1536", 1536, "1536" },
+		{ "3K", 3072, "3K" },
+		{ "1024K", 1048576, "1M" },
+		{ "10M", 10485760, "10M" },
+		{ "10m", 10485760, "10M" },
+		{ "1G", 1073741824, "1G" },
+		{ "1g", 1073741824, "1G" },
+		{ "2048M", 2147483648, "2G" },
+		{ "4294967296", 4294967296, "4G" }, /* past 32 bits */
+		{ "8589934591G", (UINT64_C(1) << 63) - (UINT64_C(1) << 30), "8589934591G" },
+		{ "9007199254740991K", (UINT64_C(1) << 63) - 1024, "9007199254740991K" },
+		{ "9223372036854775807", INT64_MAX, "9223372036854775807" },
+	};
+	static const struct {
+		const char *text;
+		const char *why;
+	} bad[] = {
+		{ "9223372036854775808", "is out of range 0..9223372036854775807" },
+		{ "8589934592G", "is out of range 0..9223372036854775807" },
+		{ "9007199254740992K", "is out of range 0..9223372036854775807" },
+		{ "18446744073709551616", "is out of range 0..9223372036854775807" },
+		{ "99999999999999999999999999G", "is out of range 0..9223372036854775807" },
+		{ "010", "has a leading zero, which other tools read as octal " SIZE },
+		{ "01K", "has a leading zero, which other tools read as octal " SIZE },
+		{ "1T", "is not a size " SIZE },
+		{ "10MB", "is not a size " SIZE },
+		{ "10KiB", "is not a size " SIZE },
+		{ "1.5M", "is not a size " SIZE },
+		{ "1 M", "is not a size " SIZE },
+		{ "M", "is not a size " SIZE },
+		{ "", "is not a size " SIZE },
+		{ "-1", "is not a size " SIZE },
+		{ "+1", "is not a size " SIZE },
+		{ "0x10", "is not a size " SIZE },
+		{ "1KK", "is not a size " SIZE },
+	};
+	static const char port[] = "[port.a]\ndevice = net_null0\naddress = 10.0.0.1/24\n";
+	char text[256], want[512], line[64], path[PATH_MAX];
+	struct sl_config *conf;
+	char *dump = NULL;
+	size_t len = 0, i;
+	FILE *f;
+
+	(void)state;
+	for (i = 0; i < DIM(good); i++) {
+		snprintf(text, sizeof(text), "[http]\nmax_body = %s\n", good[i].text);
+		conf = load_text(text);
+		assert_int_equal(conf->http.max_body, good[i].v);
+		f = open_memstream(&dump, &len);
+		assert_non_null(f);
+		sl_conf_dump(conf, f);
+		assert_int_equal(fclose(f), 0);
+		snprintf(line, sizeof(line), "\nmax_body = %s\n", good[i].dump);
+		assert_non_null(strstr(dump, line));
+		free(dump);
+		dump = NULL;
+		sl_conf_free(conf);
+	}
+	path_join(path, tmp_dir, "max_body.ini");
+	for (i = 0; i < DIM(bad); i++) {
+		int n = snprintf(text, sizeof(text), "%s[http]\nmax_body = %s\n", port,
+				 bad[i].text);
+
+		write_file(path, text, (size_t)n);
+		snprintf(want, sizeof(want), "{F}:5: [http] max_body: '%s' %s\n", bad[i].text,
+			 bad[i].why);
+		assert_bad(path, prof_dir, want, EINVAL);
+	}
+}
+
+/* Routes: every field, wildcards, case, blanks, quoting, and N order over file order. */
+static void
+test_routes(void **state)
+{
+	const struct sl_conf_vip *v;
+	struct sl_config *conf;
+	char path[PATH_MAX];
+
+	(void)state;
+	data_path(path, "good_routes.ini");
+	conf = load_good(path, prof_dir);
+	assert_int_equal(conf->n_pools, 3); /* web, api, static */
+	assert_int_equal(conf->http.max_body, 10 << 20);
+	v = &conf->vips[0];
+	assert_int_equal(v->pool, 0);
+	assert_int_equal(v->n_routes, 5);
+	/* Host lower case; path as given. */
+	assert_route(&v->routes[0], 1, "api.example.com", false, "/v1/", 1);
+	/* *.Example.COM: the suffix with its dot; the pool named in another case. */
+	assert_route(&v->routes[1], 2, ".example.com", true, "", 1);
+	/* Quoted: the ';' is the path's, not a comment. */
+	assert_route(&v->routes[2], 3, "static-1.example.com", false, "/x;y", 2);
+	/* 10 after 3: numeric order, not the order of the text. */
+	assert_route(&v->routes[3], 10, "", false, "/static/", 2);
+	/* Fields in any order, blanks and tabs, '=' and %XX in the path, an address as host. */
+	assert_route(&v->routes[4], 64, "10.0.0.1", false, "/a=b/%2F", 0);
+	assert_true(v->forwarded_for);
+	assert_false(v->forwarded);
+
+	/* No routes: the VIP's pool takes every request. */
+	v = &conf->vips[1];
+	assert_int_equal(v->pool, 2);
+	assert_string_equal(v->via, ""); /* "None" */
+	assert_vip_http_defaults(v);
+	assert_vip_http_defaults(&conf->vips[2]); /* echo */
+	sl_conf_free(conf);
+}
+
+/* SL_ROUTES_MAX routes, written from the last to the first. */
+static void
+test_routes_max(void **state)
+{
+	char *text = NULL;
+	struct sl_config *conf;
+	size_t len = 0;
+	unsigned int n;
+	FILE *f;
+
+	(void)state;
+	f = open_memstream(&text, &len);
+	assert_non_null(f);
+	fputs("[pool.p]\n[vip.v]\nlisten = 10.0.0.1:80\npool = p\n", f);
+	for (n = SL_ROUTES_MAX; n >= 1; n--)
+		fprintf(f, "route.%u = host=h%u.example.com path=/%u/ pool=p\n", n, n, n);
+	assert_int_equal(fclose(f), 0);
+	conf = load_text(text);
+	free(text);
+	assert_int_equal(conf->vips[0].n_routes, SL_ROUTES_MAX);
+	for (n = 1; n <= SL_ROUTES_MAX; n++) {
+		char host[32], path[16];
+
+		snprintf(host, sizeof(host), "h%u.example.com", n);
+		snprintf(path, sizeof(path), "/%u/", n);
+		assert_route(&conf->vips[0].routes[n - 1], n, host, false, path, 0);
+	}
 	sl_conf_free(conf);
 }
 
@@ -754,6 +1089,9 @@ test_dump_round_trip(void **state)
 	dump_round_trip("good_minimal.ini");
 	dump_round_trip("good_tcp_min.ini");
 	dump_round_trip("good_tcp_max.ini");
+	dump_round_trip("good_http_min.ini");
+	dump_round_trip("good_http_max.ini");
+	dump_round_trip("good_routes.ini");
 }
 
 /* The exact text, for one small snapshot: every key, defaults included. */
@@ -793,6 +1131,20 @@ test_dump_text(void **state)
 		"wscale = yes\n"
 		"syncookies = yes\n"
 		"; secret: none (random at each start)\n"
+		"\n"
+		"[http]\n"
+		"client_header_timeout_ms = 10000\n"
+		"client_idle_timeout_ms = 60000\n"
+		"client_body_timeout_ms = 60000\n"
+		"backend_connect_timeout_ms = 3000\n"
+		"backend_response_timeout_ms = 30000\n"
+		"backend_idle_timeout_ms = 15000\n"
+		"max_request_line = 8192\n"
+		"max_header_bytes = 32768\n"
+		"max_headers = 100\n"
+		"max_body = 0\n"
+		"max_idle_per_backend = 64\n"
+		"retries = 1\n"
 		"\n"
 		"[port.p0]\n"
 		"device = net_null0\n"
@@ -848,7 +1200,7 @@ test_dump_tcp_secret(void **state)
 				   "wscale = no\n"
 				   "syncookies = no\n"
 				   "secret = 00112233445566778899aabbccddeeff\n"
-				   "\n[port.front]\n";
+				   "\n[http]\n";
 	struct sl_config *conf;
 	char path[PATH_MAX];
 	char *text = NULL;
@@ -862,9 +1214,83 @@ test_dump_tcp_secret(void **state)
 	assert_non_null(f);
 	sl_conf_dump(conf, f);
 	assert_int_equal(fclose(f), 0);
-	/* Right after [global]'s last key, and followed by the first port. */
+	/* Right after [global]'s last key, and followed by [http], then the first port. */
 	assert_non_null(strstr(text, want));
 	assert_non_null(strstr(text, "neigh_hold = 0\n\n[tcp]\n"));
+	assert_non_null(strstr(text, "retries = 1\n\n[port.front]\n"));
+	free(text);
+	sl_conf_free(conf);
+}
+
+/*
+ * The VIPs and backend of good_routes.ini: routes in N order, the wildcard as
+ * "*.", a value with ';' quoted, every mode http key; none for mode echo.
+ */
+static void
+test_dump_vip_http(void **state)
+{
+	static const char want[] = "\n[vip.web]\n"
+				   "listen = 10.0.0.1:80\n"
+				   "mode = http\n"
+				   "pool = web\n"
+				   "route.1 = host=api.example.com path=/v1/ pool=api\n"
+				   "route.2 = host=*.example.com pool=api\n"
+				   "route.3 = \"host=static-1.example.com path=/x;y pool=static\"\n"
+				   "route.10 = path=/static/ pool=static\n"
+				   "route.64 = host=10.0.0.1 path=/a=b/%2F pool=web\n"
+				   "forwarded_for = yes\n"
+				   "forwarded = no\n"
+				   "via = none\n"
+				   "max_conns = 0\n"
+				   "\n[vip.plain]\n"
+				   "listen = 10.0.0.1:8080\n"
+				   "mode = http\n"
+				   "pool = static\n"
+				   "forwarded_for = yes\n"
+				   "forwarded = no\n"
+				   "via = none\n"
+				   "max_conns = 0\n"
+				   "\n[vip.echo]\n"
+				   "listen = 10.0.0.1:7\n"
+				   "mode = echo\n"
+				   "\n[pool.web]\n";
+	static const char backend[] = "\n[backend.w1]\n"
+				      "pool = web\n"
+				      "address = 10.1.0.11:8080\n"
+				      "weight = 1\n"
+				      "backup = no\n"
+				      "max_conns = 0\n";
+	struct sl_config *conf;
+	char path[PATH_MAX];
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f;
+
+	(void)state;
+	data_path(path, "good_routes.ini");
+	conf = load_good(path, prof_dir);
+	f = open_memstream(&text, &len);
+	assert_non_null(f);
+	sl_conf_dump(conf, f);
+	assert_int_equal(fclose(f), 0);
+	assert_non_null(strstr(text, want));
+	assert_non_null(strstr(text, "\nmax_body = 10M\n"));
+	/* The last section. */
+	assert_true(len > strlen(backend));
+	assert_string_equal(text + len - strlen(backend), backend);
+	free(text);
+
+	/* A pseudonym that starts with a quote is quoted, or iniparser would strip it. */
+	sl_conf_free(conf);
+	conf = load_text("[pool.p]\n[vip.v]\nlisten = 10.0.0.1:80\npool = p\n"
+			 "via = \"'gw'\"\n");
+	assert_string_equal(conf->vips[0].via, "'gw'");
+	text = NULL;
+	f = open_memstream(&text, &len);
+	assert_non_null(f);
+	sl_conf_dump(conf, f);
+	assert_int_equal(fclose(f), 0);
+	assert_non_null(strstr(text, "\nvia = \"'gw'\"\n"));
 	free(text);
 	sl_conf_free(conf);
 }
@@ -971,7 +1397,7 @@ enum {
 #define GLOBAL_KEYS                                                        \
 	"mbufs, mbuf_cache, idle, idle_polls, idle_sleep_us, neigh_size, " \
 	"neigh_reachable_ms, neigh_retry_ms, neigh_retries, neigh_hold"
-#define SECTIONS    "[global], [tcp], [port.NAME], [vip.NAME], [pool.NAME], [backend.NAME]"
+#define SECTIONS    "[global], [tcp], [http], [port.NAME], [vip.NAME], [pool.NAME], [backend.NAME]"
 #define BAD_NAME    "is not a valid name (1..31 of a-z, 0-9, _ and -)"
 #define PREFIX	    "is not an IPv4 prefix (A.B.C.D/LEN, LEN 1..32)"
 #define BOOL	    "is not a boolean (accepted: yes, no, true, false, on, off, 1, 0)"
@@ -983,6 +1409,18 @@ enum {
 	"delack_ms, max_retries, syn_retries, time_wait_max, time_wait_ms, fin_wait2_ms, " \
 	"challenge_ack_limit, sack, timestamps, wscale, syncookies, secret"
 #define SECRET "(accepted: 32 hex digits for 16 bytes; the value is not shown)"
+#define HTTP_KEYS                                                                    \
+	"client_header_timeout_ms, client_idle_timeout_ms, client_body_timeout_ms, " \
+	"backend_connect_timeout_ms, backend_response_timeout_ms, "                  \
+	"backend_idle_timeout_ms, max_request_line, max_header_bytes, max_headers, " \
+	"max_body, max_idle_per_backend, retries"
+#define VIP_KEYS "listen, mode, pool, route.N, forwarded_for, forwarded, via, max_conns"
+#define NOT_HOST                                                                       \
+	"is not a hostname or *.DOMAIN (labels of a-z, 0-9 and '-', 1..63 characters " \
+	"each and 253 in all)"
+#define PATH_CHARS "(accepted: a-z, A-Z, 0-9, -._~!$&'()*+,;=:@/ and %XX, RFC 3986 3.3)"
+#define NOT_VIA	   "is not none or a pseudonym (1..31 of a-z, A-Z, 0-9 and !#$%&'*+-.^_`|~)"
+#define HTTP_ONLY  "applies to mode http only"
 /* Three lines: a [tcp] after it starts at line 4. */
 #define PORT_A "[port.a]\ndevice = net_null0\naddress = 10.0.0.1/24\n"
 
@@ -1000,7 +1438,7 @@ static const struct bad_case bad_cases[] = {
 		"{F}:7: syntax error: '= 5' has no key before '='\n"
 		"{F}:9: syntax error: 'listen = 10.0.0.1:80 \\' ends with '\\', "
 		"which would join the next line to it\n"
-		"{F}:11: [vip.a] colour: unknown key (accepted: listen, mode, pool)\n"
+		"{F}:11: [vip.a] colour: unknown key (accepted: " VIP_KEYS ")\n"
 		"{F}: no [port.NAME] section: at least one port is required\n",
 	},
 	{
@@ -1275,7 +1713,152 @@ static const struct bad_case bad_cases[] = {
 		"{F}:16: [backend.c] pool: required key missing\n"
 		"{F}:16: [backend.c] address: required key missing\n"
 		"{F}:17: [backend.c] weight: '1x' is not a decimal number (accepted: 0..1000)\n"
-		"{F}:21: [backend.d] address: '255.255.255.255:80' " NOT_UNICAST "\n",
+		"{F}:21: [backend.d] address: '255.255.255.255:80' " NOT_UNICAST "\n"
+		"{F}:26: [backend.e] backup: 'maybe' " BOOL "\n"
+		"{F}:27: [backend.e] max_conns: '1000001' is out of range 0..1000000\n"
+		"{F}:32: [backend.f] backup: '' " BOOL "\n"
+		"{F}:33: [backend.f] max_conns: '01' has a leading zero, which other tools read "
+		"as octal (accepted: 0..1000000)\n",
+	},
+	{
+		"[http] numbers below their ranges",
+		DATA("bad_http_low.ini"),
+		PDIR_TEST,
+		"{F}:6: [http] client_header_timeout_ms: '99' is out of range 100..3600000\n"
+		"{F}:7: [http] client_idle_timeout_ms: '99' is out of range 100..3600000\n"
+		"{F}:8: [http] client_body_timeout_ms: '99' is out of range 100..3600000\n"
+		"{F}:9: [http] backend_connect_timeout_ms: '9' is out of range 10..600000\n"
+		"{F}:10: [http] backend_response_timeout_ms: '99' is out of range 100..3600000\n"
+		"{F}:11: [http] backend_idle_timeout_ms: '99' is out of range 100..3600000\n"
+		"{F}:12: [http] max_request_line: '255' is out of range 256..1048576\n"
+		"{F}:13: [http] max_header_bytes: '1023' is out of range 1024..1048576\n"
+		"{F}:14: [http] max_headers: '0' is out of range 1..128\n"
+		"{F}:15: [http] max_body: '-1' is not a size " SIZE "\n"
+		"{F}:16: [http] max_idle_per_backend: '-1' is not a decimal number "
+		"(accepted: 0..65535)\n"
+		"{F}:17: [http] retries: '-1' is not a decimal number (accepted: 0..10)\n",
+	},
+	{
+		"[http] numbers above their ranges, unknown key, section given twice",
+		DATA("bad_http_high.ini"),
+		PDIR_TEST,
+		"{F}:6: [http] client_header_timeout_ms: '3600001' is out of range 100..3600000\n"
+		"{F}:7: [http] client_idle_timeout_ms: '3600001' is out of range 100..3600000\n"
+		"{F}:8: [http] client_body_timeout_ms: '3600001' is out of range 100..3600000\n"
+		"{F}:9: [http] backend_connect_timeout_ms: '600001' is out of range 10..600000\n"
+		"{F}:10: [http] backend_response_timeout_ms: '3600001' is out of range "
+		"100..3600000\n"
+		"{F}:11: [http] backend_idle_timeout_ms: '3600001' is out of range 100..3600000\n"
+		"{F}:12: [http] max_request_line: '1048577' is out of range 256..1048576\n"
+		"{F}:13: [http] max_header_bytes: '1048577' is out of range 1024..1048576\n"
+		"{F}:14: [http] max_headers: '129' is out of range 1..128\n"
+		"{F}:15: [http] max_body: '9223372036854775808' is out of range "
+		"0..9223372036854775807\n"
+		"{F}:16: [http] max_idle_per_backend: '65536' is out of range 0..65535\n"
+		"{F}:17: [http] keepalive: unknown key (accepted: " HTTP_KEYS ")\n"
+		"{F}:19: [http]: given twice (first at line 5)\n"
+		"{F}:20: [http] retries: '11' is out of range 0..10\n",
+	},
+	{
+		"[http] max_request_line above max_header_bytes, both given: the line is wrong",
+		TEXT(PORT_A "[http]\nmax_header_bytes = 2048\nmax_request_line = 4096\n"),
+		PDIR_TEST,
+		"{F}:6: [http] max_request_line: 4096 is above max_header_bytes (2048)\n",
+	},
+	{
+		"[http] max_request_line above the default max_header_bytes",
+		TEXT(PORT_A "[http]\nmax_request_line = 65536\n"),
+		PDIR_TEST,
+		"{F}:5: [http] max_request_line: 65536 is above max_header_bytes (32768, the "
+		"default)\n",
+	},
+	{
+		"[http] max_header_bytes below the default max_request_line",
+		TEXT(PORT_A "[http]\nmax_header_bytes = 4096\n"),
+		PDIR_TEST,
+		"{F}:5: [http] max_header_bytes: 4096 is below max_request_line (8192, the "
+		"default)\n",
+	},
+	{
+		"[http] a bad value is not compared with the other",
+		TEXT(PORT_A "[http]\nmax_header_bytes = 1000\nmax_request_line = 2000000\n"),
+		PDIR_TEST,
+		"{F}:5: [http] max_header_bytes: '1000' is out of range 1024..1048576\n"
+		"{F}:6: [http] max_request_line: '2000000' is out of range 256..1048576\n",
+	},
+	{
+		"[vip.*] route.N: numbers, fields, host, path, pool",
+		DATA("bad_routes.ini"),
+		PDIR_TEST,
+		"{F}:10: [vip.web] route.x: unknown key (accepted: " VIP_KEYS ")\n"
+		"{F}:11: [vip.web] route.0: route number must be 1..64\n"
+		"{F}:12: [vip.web] route.65: route number must be 1..64\n"
+		"{F}:13: [vip.web] route.01: route number must be 1..64, without a leading zero\n"
+		"{F}:14: [vip.web] route.1x: unknown key (accepted: " VIP_KEYS ")\n"
+		"{F}:15: [vip.web] route.1: unknown field 'colour' (accepted: host, path, pool)\n"
+		"{F}:16: [vip.web] route.2: field 'host' given twice\n"
+		"{F}:17: [vip.web] route.3: field 'host' is empty\n"
+		"{F}:18: [vip.web] route.4: field 'pool' missing (a route names the pool it "
+		"relays to)\n"
+		"{F}:19: [vip.web] route.5: neither host nor path given (a route matches on one "
+		"or both; the VIP's pool takes what no route matches)\n"
+		"{F}:20: [vip.web] route.6: pool 'Nope' names no [pool.nope]\n"
+		"{F}:21: [vip.web] route.7: path 'v1/' does not start with '/'\n"
+		"{F}:22: [vip.web] route.8: path '/a?b': character 3 is not a path "
+		"character " PATH_CHARS "\n"
+		"{F}:23: [vip.web] route.9: path '/a%2': '%' at character 3 is not followed by "
+		"two hex digits\n"
+		"{F}:24: [vip.web] route.10: host 'a.example.com:8080' has a port (a route "
+		"matches the Host header's name only: give the name alone)\n"
+		"{F}:25: [vip.web] route.11: host '-bad.example.com' " NOT_HOST "\n"
+		"{F}:26: [vip.web] route.12: host '*.' " NOT_HOST "\n"
+		"{F}:27: [vip.web] route.13: host 'a.*.com' " NOT_HOST "\n"
+		"{F}:28: [vip.web] route.14: 'web' is not a field (NAME=VALUE; accepted: host, "
+		"path, pool)\n"
+		"{F}:29: [vip.web] route.15: is empty (accepted: host=NAME path=/PREFIX "
+		"pool=NAME, with pool and host or path)\n"
+		"{F}:30: [vip.web] route.16: unknown field 'hots' (accepted: host, path, pool)\n"
+		"{F}:31: [vip.web] route.17: host 'a_b.example.com' " NOT_HOST "\n"
+		"{F}:31: [vip.web] route.17: field 'path' is empty\n"
+		"{F}:32: [vip.web] route.18: field 'pool' given twice\n"
+		"{F}:33: [vip.web] route.19: host 'aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+		"aaaaaaaaaaaaaaaaaa.example.com' " NOT_HOST "\n"
+		"{F}:34: [vip.web] route.20: '=x' is not a field (NAME=VALUE; accepted: host, "
+		"path, pool)\n"
+		"{F}:35: [vip.web] route.21: path '/ppppppppppppppppppppppppppppppppppppppppppp"
+		"pppppppppppppppppppppppppppppppp...' is longer than 511 characters\n"
+		"{F}:36: [vip.web] route.22: host '*' " NOT_HOST "\n"
+		"{F}:37: [vip.web] route.23: path '/%zz': '%' at character 2 is not followed by "
+		"two hex digits\n",
+	},
+	{
+		"[vip.*] mode http keys: for echo and discard, bad values, a bad mode",
+		DATA("bad_vip_http.ini"),
+		PDIR_TEST,
+		"{F}:10: [vip.e] route.1: route.1 " HTTP_ONLY "\n"
+		"{F}:11: [vip.e] forwarded_for: forwarded_for " HTTP_ONLY "\n"
+		"{F}:12: [vip.e] forwarded: forwarded " HTTP_ONLY "\n"
+		"{F}:13: [vip.e] via: via " HTTP_ONLY "\n"
+		"{F}:14: [vip.e] max_conns: max_conns " HTTP_ONLY "\n"
+		"{F}:19: [vip.d] route.0: route number must be 1..64\n"
+		"{F}:20: [vip.d] via: via " HTTP_ONLY "\n"
+		"{F}:25: [vip.h] forwarded_for: 'maybe' " BOOL "\n"
+		"{F}:26: [vip.h] forwarded: '2' " BOOL "\n"
+		"{F}:27: [vip.h] via: 'a b' " NOT_VIA "\n"
+		"{F}:28: [vip.h] max_conns: '4194305' is out of range 0..4194304\n"
+		"{F}:33: [vip.h2] via: '0123456789abcdef0123456789abcdef' " NOT_VIA "\n"
+		"{F}:34: [vip.h2] max_conns: '-1' is not a decimal number (accepted: 0..4194304)\n"
+		"{F}:39: [vip.h3] via: '' " NOT_VIA "\n"
+		"{F}:43: [vip.m] mode: 'tcp' is not a mode (accepted: http, echo or discard)\n"
+		"{F}:44: [vip.m] via: 'a,b' " NOT_VIA "\n"
+		"{F}:45: [vip.m] route.1: pool 'nope' names no [pool.nope]\n",
+	},
+	{
+		"[vip.*] a route naming a pool that got no slot: reported once, at the pool",
+		TEXT(PORT_A "[pool.Bad!]\n[pool.ok]\n[vip.v]\nlisten = 10.0.0.1:80\npool = ok\n"
+			    "route.1 = path=/ pool=bad!\n"),
+		PDIR_TEST,
+		"{F}:4: [pool.bad!]: 'bad!' " BAD_NAME "\n",
 	},
 	{
 		"a profile with a problem on every line, reported once for two ports",
@@ -1509,11 +2092,17 @@ main(void)
 		cmocka_unit_test(test_good_minimal),
 		cmocka_unit_test(test_tcp_range_ends),
 		cmocka_unit_test(test_tcp_defaults),
+		cmocka_unit_test(test_http_range_ends),
+		cmocka_unit_test(test_http_defaults),
+		cmocka_unit_test(test_http_max_body),
+		cmocka_unit_test(test_routes),
+		cmocka_unit_test(test_routes_max),
 		cmocka_unit_test(test_real_default_profile),
 		cmocka_unit_test(test_crlf),
 		cmocka_unit_test(test_dump_round_trip),
 		cmocka_unit_test(test_dump_text),
 		cmocka_unit_test(test_dump_tcp_secret),
+		cmocka_unit_test(test_dump_vip_http),
 		cmocka_unit_test(test_names),
 		cmocka_unit_test(test_missing_file),
 		cmocka_unit_test(test_directory),

@@ -1,0 +1,588 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The client side: parse each request, route it, hand it to a backend,
+ * stream its body, relay the response, keep the connection alive or close it.
+ * Requests on one connection are served one at a time, so pipelined requests
+ * are answered in order: bytes past the current request wait, unconsumed, in
+ * c->in (their TCP window stays closed) until its response is complete.
+ *
+ * Byte accounting: every byte TCP delivered stays in c->in until it is either
+ * handed to a backend's send queue or freed, and only then is it returned to
+ * the client's receive window with sl_tcp_consumed(). That is the whole of the
+ * back-pressure: nothing is buffered that TCP has not accounted for.
+ */
+#include <string.h>
+
+#include "proxy_priv.h"
+
+static void
+client_release(struct px_client *c, uint32_t n)
+{
+	if (n == 0)
+		return;
+	if (c->conn != NULL)
+		sl_tcp_consumed(c->conn, n);
+}
+
+void
+px_client_free(struct sl_proxy *px, struct px_client *c)
+{
+	struct sl_proxy_vip_stats *vs = &px->vstats[c->vip_idx];
+
+	px_timer_stop(&c->tm);
+	if (c->b != NULL) {
+		px_backend_detach(px, c->b, false);
+		c->b = NULL;
+	}
+	rte_pktmbuf_free(c->in);
+	rte_pktmbuf_free(c->out);
+	c->in = c->out = NULL;
+	c->state = C_FREE;
+	c->conn = NULL;
+	vs->active--;
+	c->next_free = px->client_free;
+	px->client_free = (uint32_t)(c - px->clients);
+}
+
+/*
+ * Close the client connection (FIN after what is queued) and forget it; if
+ * some of the response is still waiting for room in TCP's send queue, wait
+ * for SEND_SPACE to flush it first.
+ */
+static void
+client_close(struct sl_proxy *px, struct px_client *c)
+{
+	if (c->out != NULL && c->conn != NULL) {
+		c->closing = true;
+		if (c->b != NULL) {
+			px_backend_detach(px, c->b, false);
+			c->b = NULL;
+		}
+		px_timer_arm(px, &c->tm, PX_T_CLIENT_IDLE);
+		return;
+	}
+	if (c->conn != NULL)
+		sl_tcp_close(c->conn);
+	px_client_free(px, c);
+}
+
+static void
+client_abort(struct sl_proxy *px, struct px_client *c)
+{
+	if (c->conn != NULL)
+		sl_tcp_abort(c->conn);
+	px_client_free(px, c);
+}
+
+void
+px_client_send(struct sl_proxy *px, struct px_client *c, struct rte_mbuf *m)
+{
+	if (m != NULL) {
+		px->vstats[c->vip_idx].tx_bytes += m->pkt_len;
+		px_chain_append(&c->out, m);
+	}
+	if (c->conn == NULL)
+		return;
+	while (c->out != NULL) {
+		uint32_t space = sl_tcp_send_space(c->conn), n;
+		struct rte_mbuf *part;
+
+		if (space == 0) {
+			sl_tcp_want_space(c->conn);
+			return;
+		}
+		n = RTE_MIN(space, c->out->pkt_len);
+		part = px_chain_split(px->pool, &c->out, n);
+		if (part == NULL)
+			return;	/* no mbuf for a split: SEND_SPACE or the next event retries */
+		if (sl_tcp_send(c->conn, part) != 0) {
+			/* Refused though space was reported: put it back and wait. */
+			px_chain_append(&part, c->out);
+			c->out = part;
+			sl_tcp_want_space(c->conn);
+			return;
+		}
+	}
+}
+
+static unsigned int
+err_code(enum sl_proxy_err e)
+{
+	return sl_proxy_err_code(e);
+}
+
+void
+px_client_error(struct sl_proxy *px, struct px_client *c, enum sl_proxy_err e, const char *detail)
+{
+	unsigned int code = err_code(e);
+
+	px->vstats[c->vip_idx].errors[e]++;
+	px_count_response(px, c, code);
+	if (c->b != NULL) {
+		px_backend_detach(px, c->b, false);
+		c->b = NULL;
+	}
+	if (c->resp_started) {
+		/* Part of a response is out: the only honest signal left is a reset. */
+		client_abort(px, c);
+		return;
+	}
+	px_client_send(px, c, px_error_response(px, code, detail));
+	client_close(px, c);
+}
+
+/* The request's host (lower case, no port) for routing and X-Forwarded-Host. */
+static size_t
+request_host(const struct px_client *c, char *buf, size_t size)
+{
+	const struct sl_http_parser *p = &c->req;
+	const struct sl_http_hdr *h = sl_http_find(p, SL_HTTP_H_HOST);
+	char tmp[256];
+	const char *s;
+	size_t len, i;
+
+	if (h == NULL || h->value.len == 0 || h->value.len >= sizeof(tmp))
+		return 0;
+	s = rte_pktmbuf_read(c->in, h->value.off, h->value.len, tmp);
+	if (s == NULL)
+		return 0;
+	len = h->value.len;
+	/* Keep the port out: "[v6]:80" and "host:80". */
+	for (i = len; i > 0; i--) {
+		if (s[i - 1] == ':') {
+			len = i - 1;
+			break;
+		}
+		if (s[i - 1] == ']' || s[i - 1] < '0' || s[i - 1] > '9')
+			break;
+	}
+	len = RTE_MIN(len, size - 1);
+	for (i = 0; i < len; i++)
+		buf[i] = (s[i] >= 'A' && s[i] <= 'Z') ? (char)(s[i] + 32) : s[i];
+	buf[len] = '\0';
+	return len;
+}
+
+/* The request's path (origin-form target, or the path of an absolute-form one). */
+static size_t
+request_path(const struct px_client *c, char *buf, size_t size)
+{
+	const struct sl_http_span *t = &c->req.target;
+	uint32_t len = RTE_MIN(t->len, (uint32_t)size - 1);
+	const char *s = rte_pktmbuf_read(c->in, t->off, len, buf);
+
+	if (s == NULL)
+		return 0;
+	if (s != buf)
+		memcpy(buf, s, len);
+	buf[len] = '\0';
+	if (len > 7 && (strncmp(buf, "http://", 7) == 0 || strncmp(buf, "https://", 8) == 0)) {
+		char *slash = strchr(buf + (buf[4] == 's' ? 8 : 7), '/');
+
+		if (slash == NULL)
+			return (size_t)snprintf(buf, size, "/");
+		len = (uint32_t)strlen(slash);
+		memmove(buf, slash, len + 1);
+	}
+	return len;
+}
+
+static bool
+route_match(const struct sl_conf_route *r, const char *host, size_t host_len, const char *path,
+	    size_t path_len)
+{
+	if (r->host[0] != '\0') {
+		size_t hl = strlen(r->host);
+
+		if (r->host_wildcard) {
+			/* ".example.com": any subdomain, not the apex. */
+			if (host_len <= hl || strcmp(host + host_len - hl, r->host) != 0)
+				return false;
+		} else if (hl != host_len || memcmp(host, r->host, hl) != 0) {
+			return false;
+		}
+	}
+	if (r->path[0] != '\0') {
+		size_t pl = strlen(r->path);
+
+		if (path_len < pl || memcmp(path, r->path, pl) != 0)
+			return false;
+	}
+	return true;
+}
+
+static int
+route_pool(const struct px_client *c, const char *host, size_t host_len)
+{
+	const struct sl_conf_vip *vip = c->vip;
+	char path[1024];
+	size_t path_len;
+
+	if (vip->n_routes == 0)
+		return vip->pool;
+	path_len = request_path(c, path, sizeof(path));
+	for (uint16_t i = 0; i < vip->n_routes; i++)
+		if (route_match(&vip->routes[i], host, host_len, path, path_len))
+			return vip->routes[i].pool;
+	return vip->pool;
+}
+
+static bool
+method_idempotent(enum sl_http_method m)
+{
+	/* RFC 9110 9.2.2 */
+	switch (m) {
+	case SL_HTTP_M_GET:
+	case SL_HTTP_M_HEAD:
+	case SL_HTTP_M_PUT:
+	case SL_HTTP_M_DELETE:
+	case SL_HTTP_M_OPTIONS:
+	case SL_HTTP_M_TRACE:
+		return true;
+	default:
+		return false;
+	}
+}
+
+static enum sl_proxy_err
+parse_error(int rc, const struct sl_http_parser *p)
+{
+	switch (p->status) {
+	case 413:
+		return SL_PROXY_ERR_413;
+	case 414:
+		return SL_PROXY_ERR_414;
+	case 417:
+		return SL_PROXY_ERR_417;
+	case 431:
+		return SL_PROXY_ERR_431;
+	case 501:
+		return SL_PROXY_ERR_501;
+	case 505:
+		return SL_PROXY_ERR_505;
+	default:
+		(void)rc;
+		return SL_PROXY_ERR_400;
+	}
+}
+
+/* The header section is complete: route, pick, send. */
+static void
+client_request_head(struct sl_proxy *px, struct px_client *c)
+{
+	struct sl_http_parser *p = &c->req;
+	char host[256];
+	size_t host_len;
+	int pool;
+
+	px->vstats[c->vip_idx].requests++;
+	c->close_after = !p->keep_alive || c->peer_fin;
+	c->resp_started = false;
+	c->req_done = p->framing == SL_HTTP_BODY_NONE;
+	c->retries = 0;
+	c->backend = -1;
+	if (p->method == SL_HTTP_M_CONNECT) {
+		px_client_error(px, c, SL_PROXY_ERR_405, "CONNECT is not served here");
+		return;
+	}
+	host_len = request_host(c, host, sizeof(host));
+	pool = route_pool(c, host, host_len);
+	if (pool < 0) {
+		px_client_error(px, c, SL_PROXY_ERR_404, "no route");
+		return;
+	}
+	c->pool = (int16_t)pool;
+	c->head_kept = true;
+	c->state = p->framing == SL_HTTP_BODY_NONE ? C_WAIT : C_BODY;
+	px_timer_stop(&c->tm);
+	if (px_backend_start(px, c, -1) != 0)
+		return;	/* it answered the client */
+}
+
+void
+px_client_send_head(struct sl_proxy *px, struct px_client *c, struct px_bconn *b)
+{
+	char host[256];
+	size_t host_len = request_host(c, host, sizeof(host));
+	struct rte_mbuf *head = px_request_head(px, c, host, host_len);
+
+	if (head == NULL) {
+		px_client_error(px, c, SL_PROXY_ERR_503, "out of buffers");
+		return;
+	}
+	px_backend_send(px, b, head);
+	/*
+	 * A request with a body cannot be re-sent (its body goes out as it comes):
+	 * free its head now so the body is at the front of c->in. A bodiless one
+	 * keeps its head until the response starts, to retry on another
+	 * connection if this pooled one turns out to be closing.
+	 */
+	if (c->req.framing != SL_HTTP_BODY_NONE) {
+		uint32_t head_len = c->req.head_len;
+
+		px_chain_trim(&c->in, head_len);
+		c->in_len -= head_len;
+		c->parsed -= head_len;
+		c->head_kept = false;
+		client_release(c, head_len);
+	}
+}
+
+bool
+px_client_may_retry(const struct px_client *c)
+{
+	return c->head_kept && !c->resp_started && method_idempotent(c->req.method);
+}
+
+void
+px_client_response_started(struct sl_proxy *px, struct px_client *c)
+{
+	if (c->head_kept) {
+		uint32_t head_len = c->req.head_len;
+
+		px_chain_trim(&c->in, head_len);
+		c->in_len -= head_len;
+		c->parsed -= head_len;
+		c->head_kept = false;
+		client_release(c, head_len);
+	}
+}
+
+/* Stream request body bytes to the backend, as much as its send queue takes. */
+static void
+client_body(struct sl_proxy *px, struct px_client *c)
+{
+	struct px_bconn *b = c->b;
+
+	while (!c->req_done && b != NULL && b->state == B_BUSY && !c->head_kept) {
+		uint32_t space = sl_tcp_send_space(b->conn), used = 0;
+		struct rte_mbuf *part;
+		int rc;
+
+		if (c->parsed == c->in_len) {
+			if (c->tm.kind != PX_T_CLIENT_BODY)
+				px_timer_arm(px, &c->tm, PX_T_CLIENT_BODY);
+			return;	/* wait for more from the client */
+		}
+		if (space == 0 || b->out != NULL) {
+			/* Held back by the backend, not the client: no body timeout. */
+			px_timer_stop(&c->tm);
+			sl_tcp_want_space(b->conn);
+			return;
+		}
+		rc = px_chain_parse(&c->req, c->in, c->parsed, space, &used);
+		if (rc < 0) {
+			px_client_error(px, c, parse_error(rc, &c->req), c->req.reason);
+			return;
+		}
+		c->parsed += used;
+		if (used != 0) {
+			part = px_chain_split(px->pool, &c->in, used);
+			if (part == NULL)
+				return;	/* retried on the next event */
+			c->in_len -= used;
+			c->parsed -= used;
+			px_backend_send(px, b, part);
+			client_release(c, used);
+			px_timer_arm(px, &c->tm, PX_T_CLIENT_BODY);
+		}
+		if (rc == SL_HTTP_DONE) {
+			c->req_done = true;
+			c->state = C_WAIT;
+			px_timer_stop(&c->tm);
+			px_timer_arm(px, &b->tm, PX_T_BACKEND_RESPONSE);
+		}
+	}
+}
+
+void
+px_client_process(struct sl_proxy *px, struct px_client *c)
+{
+	for (;;) {
+		uint32_t used = 0;
+		int rc;
+
+		switch (c->state) {
+		case C_IDLE:
+		case C_HEAD:
+			if (c->parsed == c->in_len) {
+				if (c->peer_fin && c->state == C_IDLE) {
+					client_close(px, c);	/* the client is done */
+					return;
+				}
+				return;
+			}
+			if (c->state == C_IDLE) {
+				sl_http_parser_init(&c->req, SL_HTTP_REQUEST, SL_HTTP_M_NONE,
+						    &px->req_limits);
+				c->state = C_HEAD;
+				px_timer_arm(px, &c->tm, PX_T_CLIENT_HEAD);
+			}
+			rc = px_chain_parse(&c->req, c->in, c->parsed, c->in_len - c->parsed,
+					    &used);
+			c->parsed += used;
+			if (rc < 0) {
+				px_client_error(px, c, parse_error(rc, &c->req), c->req.reason);
+				return;
+			}
+			if (rc == SL_HTTP_AGAIN) {
+				if (c->peer_fin) {
+					/* EOF inside a header section: nothing to answer. */
+					client_close(px, c);
+				}
+				return;
+			}
+			/* SL_HTTP_HEAD (or DONE for a bodiless message). */
+			client_request_head(px, c);
+			return;
+		case C_BODY:
+			client_body(px, c);
+			return;
+		case C_WAIT:
+			return;
+		case C_TUNNEL:
+			if (c->b != NULL && c->in != NULL && c->b->out == NULL) {
+				uint32_t space = sl_tcp_send_space(c->b->conn);
+				uint32_t n = RTE_MIN(space, c->in_len);
+				struct rte_mbuf *part;
+
+				if (n == 0) {
+					sl_tcp_want_space(c->b->conn);
+					return;
+				}
+				part = px_chain_split(px->pool, &c->in, n);
+				if (part == NULL)
+					return;
+				c->in_len -= n;
+				c->parsed = c->in_len;
+				px_backend_send(px, c->b, part);
+				client_release(c, n);
+				continue;
+			}
+			return;
+		default:
+			return;
+		}
+	}
+}
+
+void
+px_client_response_done(struct sl_proxy *px, struct px_client *c, bool backend_reusable)
+{
+	struct px_bconn *b = c->b;
+
+	if (b != NULL) {
+		c->b = NULL;
+		/* A backend that answered before taking the whole body cannot be reused. */
+		px_backend_detach(px, b, backend_reusable && c->req_done);
+	}
+	if (!c->req_done)
+		c->close_after = true;
+	if (c->close_after) {
+		client_close(px, c);
+		return;
+	}
+	/* The next request may already be waiting in c->in. */
+	c->state = C_IDLE;
+	c->backend = -1;
+	px_timer_arm(px, &c->tm, PX_T_CLIENT_IDLE);
+	px_client_process(px, c);
+}
+
+void
+px_client_backend_failed(struct sl_proxy *px, struct px_client *c, bool retryable,
+			 enum sl_proxy_err e)
+{
+	int failed = c->backend;
+
+	if (c->b != NULL) {
+		px_backend_detach(px, c->b, false);
+		c->b = NULL;
+	}
+	if (retryable && c->head_kept && !c->resp_started &&
+	    c->retries < px->conf->http.retries) {
+		c->retries++;
+		if (failed >= 0)
+			px->bstats[failed].retries++;
+		px_backend_start(px, c, failed);	/* on failure it answered the client */
+		return;
+	}
+	px_client_error(px, c, e, e == SL_PROXY_ERR_504 ? "backend timeout" : "backend failed");
+}
+
+void
+px_client_timeout(struct sl_proxy *px, struct px_client *c, enum px_tmo kind)
+{
+	if (c->closing) {
+		/* The answer could not be flushed in time: give up on it. */
+		client_abort(px, c);
+		return;
+	}
+	switch (kind) {
+	case PX_T_CLIENT_HEAD:
+		if (c->parsed == 0 && c->in_len == 0) {
+			client_close(px, c);	/* nothing sent at all */
+			return;
+		}
+		px_client_error(px, c, SL_PROXY_ERR_408, "request header timeout");
+		return;
+	case PX_T_CLIENT_BODY:
+		px_client_error(px, c, SL_PROXY_ERR_408, "request body timeout");
+		return;
+	case PX_T_CLIENT_IDLE:
+	default:
+		client_close(px, c);
+		return;
+	}
+}
+
+void
+px_client_event(struct sl_proxy *px, struct px_client *c, const struct sl_tcp_event *ev)
+{
+	if (c->closing && ev->type == SL_TCP_EV_DATA) {
+		/* Closing after an answer: what the client still sends is dropped. */
+		rte_pktmbuf_free(ev->data.m);
+		client_release(c, ev->data.len);
+		return;
+	}
+	switch (ev->type) {
+	case SL_TCP_EV_DATA:
+		px->vstats[c->vip_idx].rx_bytes += ev->data.len;
+		px_chain_append(&c->in, ev->data.m);
+		c->in_len += ev->data.len;
+		px_client_process(px, c);
+		return;
+	case SL_TCP_EV_PEER_FIN:
+		c->peer_fin = true;
+		if (c->state == C_TUNNEL) {
+			if (c->b != NULL && c->b->conn != NULL)
+				sl_tcp_shutdown(c->b->conn);
+			return;
+		}
+		if (c->state == C_BODY && !c->req_done) {
+			/* The body will never complete. */
+			px_client_error(px, c, SL_PROXY_ERR_400, "request body truncated");
+			return;
+		}
+		c->close_after = true;
+		px_client_process(px, c);
+		return;
+	case SL_TCP_EV_SEND_SPACE:
+		px_client_send(px, c, NULL);
+		if (c->closing) {
+			if (c->out == NULL)
+				client_close(px, c);
+			return;
+		}
+		if (c->b != NULL)
+			px_backend_flush_to_client(px, c->b);
+		return;
+	case SL_TCP_EV_CLOSED:
+		/* Reset or timed out: the connection is gone, and so is the request. */
+		c->conn = NULL;
+		px_client_free(px, c);
+		return;
+	default:
+		return;
+	}
+}

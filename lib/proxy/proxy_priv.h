@@ -1,0 +1,207 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* Internals of the proxy: connection records, timeout queues, mbuf chains. */
+#ifndef SL_PROXY_PRIV_H
+#define SL_PROXY_PRIV_H
+
+#include <rte_log.h>
+#include <rte_mbuf.h>
+
+#include "sl_http.h"
+#include "sl_proxy.h"
+
+extern int sl_proxy_logtype;
+#define PXLOG(level, fmt, ...) \
+	rte_log(RTE_LOG_##level, sl_proxy_logtype, "proxy: " fmt "\n", ##__VA_ARGS__)
+
+/*
+ * Timeouts. Each kind has one fixed duration, so deadlines in a kind's queue
+ * are in arming order: arming is an append, expiry looks at the head only,
+ * re-arming is unlink + append, all O(1).
+ */
+enum px_tmo {
+	PX_T_NONE = 0,
+	PX_T_CLIENT_HEAD,	/* request header section not complete in time: 408 */
+	PX_T_CLIENT_IDLE,	/* keep-alive client idle between requests: close */
+	PX_T_CLIENT_BODY,	/* request body stalled: 408 or close */
+	PX_T_BACKEND_CONNECT,	/* no SYN-ACK in time: next backend or 504 */
+	PX_T_BACKEND_RESPONSE,	/* response (or its next bytes) late: 504 or abort */
+	PX_T_BACKEND_IDLE,	/* pooled connection unused: close */
+	PX_T__MAX
+};
+
+struct px_timer {
+	struct px_timer *prev, *next;
+	uint64_t deadline;
+	uint8_t kind;
+};
+
+enum px_client_state {
+	C_FREE = 0,
+	C_IDLE,		/* between requests (or none yet) */
+	C_HEAD,		/* receiving a request's header section */
+	C_BODY,		/* request sent, its body streaming to the backend */
+	C_WAIT,		/* request complete, waiting for / relaying the response */
+	C_TUNNEL,	/* after 101: bytes both ways */
+};
+
+enum px_bconn_state {
+	B_FREE = 0,
+	B_CONNECTING,
+	B_IDLE,		/* pooled */
+	B_BUSY,		/* serving a client's request */
+	B_TUNNEL,
+};
+
+struct px_bconn;
+
+struct px_client {
+	struct px_timer tm;
+	struct sl_tcp_conn *conn;
+	const struct sl_conf_vip *vip;
+	uint16_t vip_idx;
+	uint8_t state;
+	bool peer_fin;		/* client sent FIN */
+	bool close_after;	/* close once the current response is sent */
+	bool head_kept;		/* the request head is still at the front of in */
+	bool req_done;		/* request body complete */
+	bool resp_started;	/* a byte of the response went to the client */
+	bool closing;		/* close once c->out is flushed */
+	uint8_t retries;
+	int16_t pool;		/* of the current request */
+	int backend;		/* of the current request; -1 none */
+	rte_be32_t ip;
+	uint16_t port;
+	struct rte_mbuf *in;	/* received, not yet released */
+	uint32_t in_len;
+	uint32_t parsed;	/* bytes of in fed to the request parser */
+	struct px_bconn *b;	/* serving the current request */
+	struct rte_mbuf *out;	/* to the client, not yet taken by TCP */
+	struct sl_http_parser req;
+	uint32_t next_free;
+};
+
+struct px_bconn {
+	struct px_timer tm;
+	struct sl_tcp_conn *conn;
+	uint16_t backend;
+	uint8_t state;
+	bool reused;		/* has served a request: may be closing under us */
+	bool got_bytes;		/* a byte of the current response arrived */
+	bool head_done;		/* the current response's header section was relayed */
+	bool peer_fin;		/* the backend sent FIN */
+	struct px_client *c;
+	struct rte_mbuf *in;
+	uint32_t in_len;
+	uint32_t parsed;
+	struct rte_mbuf *out;	/* to the backend, not yet taken by TCP */
+	struct px_bconn *idle_next;
+	struct sl_http_parser resp;
+	uint32_t next_free;
+};
+
+struct px_backend_rt {
+	rte_be32_t laddr;	/* our address toward it */
+	struct px_bconn *idle;	/* LIFO of pooled connections */
+	uint32_t n_idle;
+};
+
+struct sl_proxy {
+	const struct sl_config *conf;
+	const struct sl_lb *lb;
+	struct sl_lb_worker lw;
+	struct sl_tcp *tcp;
+	struct rte_mempool *pool;
+	unsigned int worker_id;
+	uint64_t now;
+	uint64_t tmo_tsc[PX_T__MAX];
+	struct px_timer queues[PX_T__MAX];	/* sentinels */
+	uint64_t next_check;
+	struct sl_http_limits req_limits;
+	struct sl_http_limits resp_limits;
+	uint32_t max_clients, max_bconns;
+	struct px_client *clients;
+	struct px_bconn *bconns;
+	uint32_t client_free, bconn_free;
+	struct px_backend_rt *brt;
+	struct sl_proxy_vip_stats vstats[SL_VIPS_MAX];
+	struct sl_proxy_backend_stats *bstats;
+};
+
+#define PX_NONE UINT32_MAX
+
+/* proxy.c */
+void px_timer_arm(struct sl_proxy *px, struct px_timer *t, enum px_tmo kind);
+void px_timer_stop(struct px_timer *t);
+void px_count_response(struct sl_proxy *px, struct px_client *c, unsigned int code);
+
+/* proxy_chain.c: mbuf chains of payload. */
+void px_chain_append(struct rte_mbuf **head, struct rte_mbuf *m);
+/* Detach the first n bytes of *head (n <= pkt_len) as a chain of their own. NULL: no mbuf. */
+struct rte_mbuf *px_chain_split(struct rte_mempool *mp, struct rte_mbuf **head, uint32_t n);
+/* Free the first n bytes of *head. */
+void px_chain_trim(struct rte_mbuf **head, uint32_t n);
+/*
+ * Feed parser p with bytes [from, from + max) of chain (fewer if it ends).
+ * *used: bytes the parser consumed. Returns the parser's result.
+ */
+int px_chain_parse(struct sl_http_parser *p, const struct rte_mbuf *chain, uint32_t from,
+		   uint32_t max, uint32_t *used);
+
+/* A chain being written: heads and error responses. */
+struct px_writer {
+	struct rte_mempool *mp;
+	struct rte_mbuf *head, *tail;
+	bool failed;
+};
+void px_wr_init(struct px_writer *w, struct rte_mempool *mp);
+void px_wr_put(struct px_writer *w, const void *data, size_t len);
+void px_wr_str(struct px_writer *w, const char *s);
+void px_wr_u64(struct px_writer *w, uint64_t v);
+void px_wr_ip(struct px_writer *w, rte_be32_t ip);
+/* Copy span bytes of chain into the writer. */
+void px_wr_span(struct px_writer *w, const struct rte_mbuf *chain, struct sl_http_span s);
+/* The chain written, or NULL (everything freed) when an allocation failed. */
+struct rte_mbuf *px_wr_done(struct px_writer *w);
+
+/* proxy_head.c: the heads the proxy writes. */
+struct rte_mbuf *px_request_head(struct sl_proxy *px, struct px_client *c, const char *host,
+				 size_t host_len);
+struct rte_mbuf *px_response_head(struct sl_proxy *px, struct px_client *c, struct px_bconn *b);
+struct rte_mbuf *px_error_response(struct sl_proxy *px, unsigned int code, const char *detail);
+
+/* proxy_client.c */
+void px_client_process(struct sl_proxy *px, struct px_client *c);
+void px_client_event(struct sl_proxy *px, struct px_client *c, const struct sl_tcp_event *ev);
+void px_client_timeout(struct sl_proxy *px, struct px_client *c, enum px_tmo kind);
+/* Answer the current request with a gateway error and close. */
+void px_client_error(struct sl_proxy *px, struct px_client *c, enum sl_proxy_err e,
+		     const char *detail);
+/* Queue bytes to the client (takes the chain). */
+void px_client_send(struct sl_proxy *px, struct px_client *c, struct rte_mbuf *m);
+/* The response to the current request is complete. */
+void px_client_response_done(struct sl_proxy *px, struct px_client *c, bool backend_reusable);
+/* The backend failed before the response was complete. */
+void px_client_backend_failed(struct sl_proxy *px, struct px_client *c, bool retryable,
+			      enum sl_proxy_err e);
+void px_client_free(struct sl_proxy *px, struct px_client *c);
+/* Send the current request's head on b, established and assigned to c. */
+void px_client_send_head(struct sl_proxy *px, struct px_client *c, struct px_bconn *b);
+/* The first byte of a response arrived: a head kept for a retry can go. */
+void px_client_response_started(struct sl_proxy *px, struct px_client *c);
+bool px_client_may_retry(const struct px_client *c);
+
+/* proxy_backend.c */
+/* Start the current request of c on a backend: pooled connection or a new one. */
+int px_backend_start(struct sl_proxy *px, struct px_client *c, int avoid);
+void px_backend_event(struct sl_proxy *px, struct px_bconn *b, const struct sl_tcp_event *ev);
+void px_backend_timeout(struct sl_proxy *px, struct px_bconn *b, enum px_tmo kind);
+void px_backend_process(struct sl_proxy *px, struct px_bconn *b);
+/* Queue bytes to the backend (takes the chain). */
+void px_backend_send(struct sl_proxy *px, struct px_bconn *b, struct rte_mbuf *m);
+/* The client is gone or failed: drop the backend side of its request. */
+void px_backend_detach(struct sl_proxy *px, struct px_bconn *b, bool reusable);
+void px_bconn_close(struct sl_proxy *px, struct px_bconn *b, bool abort);
+/* Relay what the client's send queue can take now (response body). */
+void px_backend_flush_to_client(struct sl_proxy *px, struct px_bconn *b);
+
+#endif /* SL_PROXY_PRIV_H */
