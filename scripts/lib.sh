@@ -488,3 +488,118 @@ sl_http_backends_start() {
 		sl_pybackend_start "$SL_NSB" "$SL_PYLOG" 10.77.2.11:8081 || return 1
 	fi
 }
+
+# ---- TCP test helpers (tests/integration/test_tcp_*.sh) ---------------------------
+
+# sl_tcp_stats_kv TEXT: `show tcp stats` output as name=value lines, summed over the workers
+# (the "all workers" block, printed when there are several, is skipped). Names:
+# slots_in_use segments_in segments_out payload_in payload_out active_opens passive_opens
+# established timed_out resets_sent resets_received challenge_acks retransmits rtx_timeout
+# rtx_fast rtx_syn persist_probes out_of_order duplicates sack_blocks_in cookies_sent
+# cookies_validated tw_reclaimed tw_overflow, and drop_REASON for each non-zero drop reason.
+sl_tcp_stats_kv() {
+	printf '%s\n' "$1" | awk '
+		function nums(names,   n, i, k, line, v) {
+			n = split(names, k, " ")
+			line = $0
+			gsub(/[^0-9]+/, " ", line)
+			split(line, v, " ")
+			for (i = 1; i <= n; i++) s[k[i]] += v[i]
+		}
+		/^all workers/ { skip = 1; next }
+		/^worker [0-9]+ / {
+			skip = 0
+			if (match($0, /: [0-9]+ connection slot/)) {
+				split(substr($0, RSTART + 2), w, " "); s["slots_in_use"] += w[1]
+			}
+			next
+		}
+		skip { next }
+		/^ *segments in:/ { nums("segments_in segments_out payload_in payload_out") }
+		/^ *active opens:/ { nums("active_opens passive_opens established timed_out") }
+		/^ *resets sent:/ { nums("resets_sent resets_received challenge_acks") }
+		/^ *retransmits:/ { nums("retransmits rtx_timeout rtx_fast rtx_syn persist_probes") }
+		/^ *out of order:/ { nums("out_of_order duplicates sack_blocks_in") }
+		/^ *SYN cookies sent:/ { nums("cookies_sent cookies_validated tw_reclaimed tw_overflow") }
+		/^ *drops:/ {
+			for (i = 2; i <= NF; i++) if ($i ~ /^[a-z_0-9]+=[0-9]+$/) {
+				split($i, kv, "="); s["drop_" kv[1]] += kv[2]
+			}
+		}
+		END { for (k in s) print k "=" s[k] }' | sort
+}
+
+# sl_tcp_stat TEXT NAME: one counter of sl_tcp_stats_kv (0 when absent, e.g. a drop reason
+# that never happened). Prints nothing when TEXT holds no worker block at all.
+sl_tcp_stat() {
+	local kv
+	kv=$(sl_tcp_stats_kv "$1")
+	[ -n "$kv" ] || return 0
+	printf '%s\n' "$kv" | awk -F= -v k="$2" '$1 == k { v = $2 } END { print v + 0 }'
+}
+
+# sl_conn_count TEXT [STATE]: from `show connections [count]` output, the total number of
+# connections, or of those in STATE (ESTABLISHED, TIME_WAIT, ...; 0 when none). Prints
+# nothing when the summary line is missing (a worker did not answer, no output).
+sl_conn_count() {
+	printf '%s\n' "$1" | awk -v st="${2:-}" '
+		/^[0-9]+ connection\(s\)/ {
+			found = 1; total = $1
+			for (i = 3; i <= NF; i++) { split($i, kv, "="); n[kv[1]] = kv[2] }
+		}
+		END {
+			if (!found) exit
+			if (st == "") print total; else print n[st] + 0
+		}'
+}
+
+# sl_ns_snmp NS PROTO FIELD: a counter of /proc/net/snmp inside NS (e.g. Tcp RetransSegs).
+sl_ns_snmp() {
+	ip netns exec "$1" cat /proc/net/snmp | awk -v p="$2:" -v f="$3" '
+		$1 == p && !hdr { for (i = 2; i <= NF; i++) if ($i == f) col = i; hdr = 1; next }
+		$1 == p && hdr && col { print $col; exit }'
+}
+
+# sl_json FILE KEY: a value of the last one-line JSON object in FILE (KEY may be a.b for
+# nested keys; booleans print as true/false); nothing when FILE is not JSON, lacks KEY or
+# the value is null.
+sl_json() {
+	python3 - "$1" "$2" <<'PYEOF' 2>/dev/null
+import json, sys
+try:
+    with open(sys.argv[1]) as f:
+        lines = [l for l in f if l.lstrip().startswith("{")]
+    v = json.loads(lines[-1])
+    for k in sys.argv[2].split("."):
+        v = v[k]
+except Exception:
+    sys.exit(0)
+if isinstance(v, bool):
+    print("true" if v else "false")
+elif isinstance(v, (dict, list)):
+    print(json.dumps(v))
+elif v is not None:
+    print(v)
+PYEOF
+}
+
+# sl_bg_start VAR CMD...: run CMD in the background, tracked for sl_cleanup (stopped by PID
+# on exit); its PID goes into the variable VAR.
+sl_bg_start() {
+	local var=$1
+	shift
+	"$@" &
+	SL_PIDS+=("$!")
+	printf -v "$var" '%s' "$!"
+}
+
+# sl_bg_wait PID: wait for a process started by sl_bg_start; its exit status is returned
+# and it is no longer tracked.
+sl_bg_wait() {
+	local pid=$1 rc=0 j
+	wait "$pid" 2>/dev/null || rc=$?
+	for j in "${!SL_PIDS[@]}"; do
+		if [ "${SL_PIDS[$j]}" = "$pid" ]; then unset 'SL_PIDS[j]'; fi
+	done
+	return "$rc"
+}

@@ -276,7 +276,7 @@ client_request_head(struct sl_proxy *px, struct px_client *c)
 	int pool;
 
 	px->vstats[c->vip_idx].requests++;
-	c->close_after = !p->keep_alive || c->peer_fin;
+	c->close_after = !p->keep_alive;
 	c->resp_started = false;
 	c->req_done = p->framing == SL_HTTP_BODY_NONE;
 	c->retries = 0;
@@ -564,7 +564,10 @@ px_client_event(struct sl_proxy *px, struct px_client *c, const struct sl_tcp_ev
 			px_client_error(px, c, SL_PROXY_ERR_400, "request body truncated");
 			return;
 		}
-		c->close_after = true;
+		/*
+		 * A half-close after pipelined requests still wants every answer: the
+		 * connection closes when the last buffered request has been served.
+		 */
 		px_client_process(px, c);
 		return;
 	case SL_TCP_EV_SEND_SPACE:
