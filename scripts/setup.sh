@@ -27,7 +27,7 @@ esac
 # every minimal image.
 PACKAGES=(
 	dpdk dpdk-dev liburcu-dev libiniparser-dev libcmocka-dev
-	meson ninja-build pkg-config gcc clang
+	meson ninja-build pkg-config gcc clang libclang-rt-14-dev
 	socat iproute2 nftables curl iputils-ping procps
 	python3-pyelftools libhttp-parser-dev nginx-light wrk hping3 valgrind
 )

@@ -36,13 +36,39 @@ summary() {
 		END { print (v == "" ? 0 : v) }' "$1"
 }
 
+# The fuzz suite needs clang's libFuzzer: a second build of its own, sanitizers on.
+FUZZ_BUILD=${SL_FUZZ_BUILD_DIR:-$SRC/build-fuzz}
+fuzz_ok=1
+if [ "${SL_SKIP_FUZZ:-0}" != 1 ]; then
+	say "fuzz build ($FUZZ_BUILD, clang, -Dfuzz=enabled)"
+	if [ -f "$FUZZ_BUILD/build.ninja" ]; then
+		meson setup --reconfigure "$FUZZ_BUILD" "$SRC" >/dev/null || fuzz_ok=0
+	else
+		CC=clang meson setup "$FUZZ_BUILD" "$SRC" -Dfuzz=enabled -Dtests=enabled \
+			>/dev/null || fuzz_ok=0
+	fi
+	[ "$fuzz_ok" = 1 ] && { ninja -C "$FUZZ_BUILD" >/dev/null || fuzz_ok=0; }
+fi
+
 declare -A passed failed skipped
 overall=0
-for suite in unit integration; do
+suites=(unit integration)
+[ "${SL_SKIP_FUZZ:-0}" != 1 ] && suites+=(fuzz)
+for suite in "${suites[@]}"; do
 	args=(--suite "$suite" --print-errorlogs)
+	dir=$BUILD
 	[ "$suite" = integration ] && args+=(--num-processes 1)
-	say "meson test -C $BUILD ${args[*]}"
-	meson test -C "$BUILD" "${args[@]}" 2>&1 | tee "$LOGDIR/$suite.log"
+	if [ "$suite" = fuzz ]; then
+		dir=$FUZZ_BUILD
+		if [ "$fuzz_ok" != 1 ]; then
+			echo "[test] ERROR: the fuzz build failed" >&2
+			passed[$suite]=0 failed[$suite]=1 skipped[$suite]=0 overall=1
+			continue
+		fi
+		export SL_FUZZ_TIME=${SL_FUZZ_TIME:-30}
+	fi
+	say "meson test -C $dir ${args[*]}"
+	meson test -C "$dir" "${args[@]}" 2>&1 | tee "$LOGDIR/$suite.log"
 	rc=${PIPESTATUS[0]}
 	passed[$suite]=$(($(summary "$LOGDIR/$suite.log" Ok) + $(summary "$LOGDIR/$suite.log" 'Expected Fail')))
 	failed[$suite]=$(($(summary "$LOGDIR/$suite.log" Fail) + $(summary "$LOGDIR/$suite.log" 'Unexpected Pass') +
@@ -57,18 +83,23 @@ for suite in unit integration; do
 done
 
 say "summary"
-for suite in unit integration; do
+total_p=0 total_f=0 total_s=0
+for suite in "${suites[@]}"; do
 	echo "== $suite =="
-	sed -n '/^Ok:/,/^Timeout:/p' "$LOGDIR/$suite.log"
+	[ -f "$LOGDIR/$suite.log" ] && sed -n '/^Ok:/,/^Timeout:/p' "$LOGDIR/$suite.log"
+	total_p=$((total_p + passed[$suite]))
+	total_f=$((total_f + failed[$suite]))
+	total_s=$((total_s + skipped[$suite]))
 done
-total_p=$((passed[unit] + passed[integration]))
-total_f=$((failed[unit] + failed[integration]))
-total_s=$((skipped[unit] + skipped[integration]))
 if [ "$total_p" -eq 0 ] && [ "$total_f" -eq 0 ]; then
 	echo "[test] ERROR: no test ran" >&2
 	overall=1
 fi
 echo
-echo "unit: ${passed[unit]} passed, ${failed[unit]} failed; integration: ${passed[integration]} passed, ${failed[integration]} failed"
+line=""
+for suite in "${suites[@]}"; do
+	line+="${line:+; }$suite: ${passed[$suite]} passed, ${failed[$suite]} failed"
+done
+echo "$line"
 echo "total: $total_p passed, $total_f failed, $total_s skipped"
 exit "$overall"

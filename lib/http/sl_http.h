@@ -174,7 +174,8 @@ struct sl_http_parser {
 	struct sl_http_span reason_phrase;
 	uint8_t version_minor;		/**< 0 or 1 */
 	enum sl_http_framing framing;
-	uint64_t content_length;	/**< when framing is SL_HTTP_BODY_LENGTH */
+	uint64_t content_length;	/**< the Content-Length received (framing LENGTH; also
+					 *   kept when a HEAD/304 response's framing is NONE) */
 	uint64_t body_bytes;		/**< body bytes seen, chunk framing excluded */
 	uint32_t head_len;		/**< bytes of start line + header section (CRLF CRLF incl.) */
 	bool keep_alive;		/**< persistence after this message (RFC 9112 9.3) */

@@ -71,6 +71,9 @@ run_slot(struct sl_tcp *t, uint32_t slot)
 void
 tcp_timer_run(struct sl_tcp *t)
 {
+	/* Nothing due within this tick: wheel_tick is already past it. */
+	if (t->wheel_tick > t->tick)
+		return;
 	if (t->tick - t->wheel_tick >= TCP_WHEEL_SLOTS) {
 		/* A long gap: one full revolution sees every timer. */
 		for (uint32_t i = 0; i < TCP_WHEEL_SLOTS; i++)
