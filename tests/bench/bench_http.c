@@ -11,8 +11,12 @@
  * split in 64-byte pieces to show the cost of resuming.
  *
  *   cc -O2 -Ilib/http tests/bench/bench_http.c lib/http/http_*.c -lhttp_parser -o /tmp/bench_http
- *   /tmp/bench_http [iterations]
+ *   /tmp/bench_http [-n iterations]          the table
+ *   /tmp/bench_http [-n iterations] NAME     one loop, for tests/bench/callgrind.sh:
+ *     NAME = http_get | http_post | http_chunked (ours, fed whole) or
+ *            hp_get | hp_post | hp_chunked (libhttp-parser); prints "RESULT NAME ..."
  */
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,6 +24,15 @@
 #include <time.h>
 
 #include <http_parser.h>
+
+#ifdef SL_HAVE_CALLGRIND
+#include <valgrind/callgrind.h>
+#else
+#define CALLGRIND_START_INSTRUMENTATION
+#define CALLGRIND_STOP_INSTRUMENTATION
+#define CALLGRIND_ZERO_STATS
+#define CALLGRIND_DUMP_STATS_AT(s)
+#endif
 
 #include "sl_http.h"
 
@@ -173,23 +186,66 @@ best_of_5(void (*fn)(const struct sample *, size_t), const struct sample *s, siz
 	return best;
 }
 
+/* One named loop, bracketed for callgrind (tests/bench/callgrind.sh). */
+static int
+one(const char *name, unsigned iters)
+{
+	static const char *const names[] = { "get", "post", "chunked" };
+	bool mine = !strncmp(name, "http_", 5);
+	const char *what = strchr(name, '_');
+	struct sample *s = NULL;
+	double t0, dt;
+
+	for (size_t k = 0; what && k < 3; k++)
+		if (!strcmp(what + 1, names[k]))
+			s = &corpus[k];
+	if (s == NULL || (!mine && strncmp(name, "hp_", 3))) {
+		fprintf(stderr, "bench_http: unknown benchmark %s\n", name);
+		return 1;
+	}
+	s->len = strlen(s->msg);
+	t0 = now_ns();
+	CALLGRIND_START_INSTRUMENTATION;
+	CALLGRIND_ZERO_STATS;
+	for (unsigned i = 0; i < iters; i++)
+		(mine ? ours : theirs)(s, s->len);
+	CALLGRIND_DUMP_STATS_AT(name);
+	CALLGRIND_STOP_INSTRUMENTATION;
+	dt = (now_ns() - t0) / iters;
+	printf("%s: %.1f ns/msg, %.0f MB/s (%s, %zu bytes)\n", name, dt, s->len / dt * 1e3,
+	       s->name, s->len);
+	printf("RESULT %s units=%u unit=msg ns_loop=%.1f ns_stack=%.1f\n", name, iters, dt, dt);
+	return 0;
+}
+
 int
 main(int argc, char **argv)
 {
-	unsigned iters = argc > 1 ? (unsigned)atoi(argv[1]) : 200000;
+	unsigned iters = 200000;
+	int a = 1;
 
+	if (a + 1 < argc && !strcmp(argv[a], "-n")) {
+		iters = (unsigned)atoi(argv[a + 1]);
+		a += 2;
+	} else if (a < argc && argv[a][0] >= '0' && argv[a][0] <= '9') {
+		iters = (unsigned)atoi(argv[a++]);
+	}
+	if (iters == 0)
+		iters = 1;
+	if (a < argc)
+		return one(argv[a], iters);
 	printf("%-28s %6s | %10s %8s | %10s %8s | %12s %8s | %s\n", "message", "bytes", "sluice ns",
 	       "MB/s", "split64 ns", "MB/s", "http_parser", "MB/s", "ratio");
 	for (size_t k = 0; k < sizeof(corpus) / sizeof(corpus[0]); k++) {
 		struct sample *s = &corpus[k];
-		double a, b, c;
+		double x, y, z;
 
 		s->len = strlen(s->msg);
-		a = best_of_5(ours, s, s->len, iters);
-		b = best_of_5(ours, s, 64, iters);
-		c = best_of_5(theirs, s, s->len, iters);
+		x = best_of_5(ours, s, s->len, iters);
+		y = best_of_5(ours, s, 64, iters);
+		z = best_of_5(theirs, s, s->len, iters);
 		printf("%-28s %6zu | %10.1f %8.0f | %10.1f %8.0f | %12.1f %8.0f | %.2fx\n", s->name,
-		       s->len, a, s->len / a * 1e3, b, s->len / b * 1e3, c, s->len / c * 1e3, c / a);
+		       s->len, x, s->len / x * 1e3, y, s->len / y * 1e3, z, s->len / z * 1e3, z / x);
 	}
 	return 0;
 }

@@ -37,7 +37,9 @@
 # Run by meson (suite integration) with SLUICE and SL_SRC set, or by hand as root:
 #   SLUICE=build/app/sluice bash tests/integration/test_tcp_echo.sh
 # Environment: SL_TCP_ECHO_MB (default 64), SL_TCP_LOSSES (default "0 2 5"),
-#   SL_TCP_LOSS_AT (wire|host, default wire), SL_KEEP_TMP=1 keeps the logs.
+#   SL_TCP_LOSS_AT (wire|host, default wire), SL_KEEP_TMP=1 keeps the logs,
+#   SL_TCP_CAPTURE=1 records each gateway transfer with tcpdump (headers only) on the
+#   client's side of the wire into the log folder (implies SL_KEEP_TMP=1).
 # Exit 0 pass, 1 fail, 77 skip (not root, or a tool missing).
 
 SL_NAME=test_tcp_echo
@@ -208,6 +210,23 @@ run_stream() {
 	return "$rc"
 }
 
+# cap_start NAME / cap_stop: optional tcpdump on vw (SL_TCP_CAPTURE=1).
+CAP_PID=
+cap_start() {
+	[ -n "${SL_TCP_CAPTURE:-}" ] && command -v tcpdump >/dev/null || return 0
+	SL_KEEP_TMP=1
+	sl_bg_start CAP_PID ip netns exec "$NSW" timeout 300 tcpdump -i vw -s 128 -U -w \
+		"$SL_TMP/$1.pcap" tcp 2>/dev/null
+	sleep 0.5
+}
+cap_stop() {
+	[ -n "$CAP_PID" ] || return 0
+	sleep 0.2
+	kill -INT "$CAP_PID" 2>/dev/null
+	sl_bg_wait "$CAP_PID"
+	CAP_PID=
+}
+
 # ---- echo at each loss rate ---------------------------------------------------------------
 declare -A FIG
 for loss in $LOSSES; do
@@ -224,7 +243,9 @@ for loss in $LOSSES; do
 	lrt0=$(sl_ns_snmp "$NSC" Tcp RetransSegs)
 	txe0=$(tx_errors)
 	out="$SL_TMP/echo_$loss.json"
+	cap_start "echo_$loss"
 	run_stream "$out" 10.77.1.1 7 echo "$bound" "$((loss + 1))"
+	cap_stop
 	drops=$(loss_counters)
 	st1=$(sl_cli show tcp stats)
 	lrt1=$(sl_ns_snmp "$NSC" Tcp RetransSegs)

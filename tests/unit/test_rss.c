@@ -26,6 +26,7 @@
 #include <rte_ether.h>
 #include <rte_ip.h>
 #include <rte_lcore.h>
+#include <rte_malloc.h>
 #include <rte_mbuf.h>
 #include <rte_mempool.h>
 #include <rte_tcp.h>
@@ -39,8 +40,42 @@
 #define EPH_LO	       32768
 #define EPH_HI	       60999 /* 28232 ports, Linux's ip_local_port_range */
 
+#define POOL_SIZE 1023
+
 static struct rte_mempool *pool;
 static bool eal_up;
+static size_t heap_mark;
+
+/* Bytes allocated from the DPDK heap (rte_malloc), every socket: valgrind does not see them. */
+static size_t
+heap_used(void)
+{
+	struct rte_malloc_socket_stats st;
+	size_t sum = 0;
+
+	for (unsigned int i = 0; i < rte_socket_count(); i++)
+		if (rte_malloc_get_socket_stats(rte_socket_id_by_idx(i), &st) == 0)
+			sum += st.heap_allocsz_bytes;
+	return sum;
+}
+
+/* Per test: everything allocated is freed, every mbuf is back in the pool. */
+static int
+mark_heap(void **state)
+{
+	(void)state;
+	heap_mark = heap_used();
+	return 0;
+}
+
+static int
+check_heap(void **state)
+{
+	(void)state;
+	assert_int_equal(heap_used(), heap_mark);
+	assert_int_equal(rte_mempool_avail_count(pool), POOL_SIZE);
+	return 0;
+}
 
 /* ------------------------------------------------------------ helpers */
 
@@ -145,6 +180,8 @@ test_known_answers(void **state)
 	ip = sl_rss_create(sl_rss_default_key, 40, RTE_ETH_RSS_IPV4, NULL, 128, 4, SOCKET_ID_ANY);
 	assert_non_null(tcp);
 	assert_non_null(ip);
+	/* The heap check of every test sees these allocations. */
+	assert_true(heap_used() >= heap_mark + 2 * sizeof(*tcp));
 	assert_int_equal(tcp->tuple_len, 12);
 	assert_int_equal(ip->tuple_len, 8);
 	for (unsigned int i = 0; i < RTE_DIM(kat); i++) {
@@ -906,6 +943,7 @@ test_from_port_null(void **state)
 	(void)state;
 	assert_int_equal(rte_eth_dev_get_port_by_name("net_null0", &port), 0);
 	start_port(port, 2, true);
+	mark_heap(state);
 	/* Program a key and an uneven RETA, then read them back. */
 	rnd_bytes(key, sizeof(key));
 	memset(&rc, 0, sizeof(rc));
@@ -948,6 +986,7 @@ test_from_port_null(void **state)
 	assert_int_equal(rss->reta[0], 1);
 	assert_int_equal(rss->reta[1], 0);
 	sl_rss_free(rss);
+	check_heap(state);
 	assert_int_equal(rte_eth_dev_stop(port), 0);
 }
 
@@ -962,6 +1001,7 @@ test_from_port_ring(void **state)
 	(void)state;
 	assert_int_equal(rte_eth_dev_get_port_by_name("net_ring0", &port), 0);
 	start_port(port, 1, false);
+	mark_heap(state);
 	/* Two workers, one queue: software decides. */
 	rss = sl_rss_from_port(port, 2, NULL, 0, HF_4T, SOCKET_ID_ANY);
 	assert_non_null(rss);
@@ -975,6 +1015,7 @@ test_from_port_ring(void **state)
 	assert_non_null(rss);
 	assert_false(rss->software);
 	sl_rss_free(rss);
+	check_heap(state);
 	assert_int_equal(rte_eth_dev_stop(port), 0);
 
 	rte_errno = 0;
@@ -1099,7 +1140,7 @@ group_setup(void **state)
 		return -1;
 	}
 	eal_up = true;
-	pool = rte_pktmbuf_pool_create("test_rss", 1023, 0, 0, RTE_MBUF_DEFAULT_BUF_SIZE,
+	pool = rte_pktmbuf_pool_create("test_rss", POOL_SIZE, 0, 0, RTE_MBUF_DEFAULT_BUF_SIZE,
 				       SOCKET_ID_ANY);
 	return pool == NULL ? -1 : 0;
 }
@@ -1122,20 +1163,20 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_known_answers),
-		cmocka_unit_test(test_owner_matches_softrss),
-		cmocka_unit_test(test_create_invalid),
-		cmocka_unit_test(test_same_describe),
-		cmocka_unit_test(test_pick_lands_on_worker),
-		cmocka_unit_test(test_pick_distinct),
-		cmocka_unit_test(test_pick_partition),
-		cmocka_unit_test(test_pick_edges),
-		cmocka_unit_test(test_pick_two_tuple),
-		cmocka_unit_test(test_check_mbuf),
-		cmocka_unit_test(test_from_readback),
+		cmocka_unit_test_setup_teardown(test_known_answers, mark_heap, check_heap),
+		cmocka_unit_test_setup_teardown(test_owner_matches_softrss, mark_heap, check_heap),
+		cmocka_unit_test_setup_teardown(test_create_invalid, mark_heap, check_heap),
+		cmocka_unit_test_setup_teardown(test_same_describe, mark_heap, check_heap),
+		cmocka_unit_test_setup_teardown(test_pick_lands_on_worker, mark_heap, check_heap),
+		cmocka_unit_test_setup_teardown(test_pick_distinct, mark_heap, check_heap),
+		cmocka_unit_test_setup_teardown(test_pick_partition, mark_heap, check_heap),
+		cmocka_unit_test_setup_teardown(test_pick_edges, mark_heap, check_heap),
+		cmocka_unit_test_setup_teardown(test_pick_two_tuple, mark_heap, check_heap),
+		cmocka_unit_test_setup_teardown(test_check_mbuf, mark_heap, check_heap),
+		cmocka_unit_test_setup_teardown(test_from_readback, mark_heap, check_heap),
 		cmocka_unit_test(test_from_port_null),
 		cmocka_unit_test(test_from_port_ring),
-		cmocka_unit_test(test_bench),
+		cmocka_unit_test_setup_teardown(test_bench, mark_heap, check_heap),
 	};
 
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
