@@ -38,6 +38,14 @@ LAYER_SETS = {
                     "tcp_send_ack", "tcp_timer_run"],
         "callbacks": ["link_output", "app_event"],
     },
+    "http": {
+        "layers": [
+            ("parser", r"lib/http/"),
+            ("http_parser", r"libhttp_parser"),
+        ],
+        "entries": ["sl_http_parse", "http_parser_execute"],
+        "callbacks": [],
+    },
 }
 
 
@@ -135,6 +143,9 @@ def main():
             if lay is not None:
                 best = lay
                 break
+        if best is None:
+            # A library built without debug info has no source file: match its object.
+            best = file_layer(fn[0] if isinstance(fn, tuple) else "")
         layer[fn] = best
     for (caller, callee) in arcs:
         layer.setdefault(callee, None)
@@ -183,7 +194,7 @@ def main():
     for fn, cost in attributed.items():
         per_layer[layer[fn]] += cost
     names = [n for n, _ in ls["layers"]]
-    stack = sum(per_layer[n] for n in names)
+    stack = sum(per_layer[n] for n in names) or 1
     u = a.units
     other = summary - stack - per_layer[HARNESS[0]]
 
