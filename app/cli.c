@@ -10,6 +10,7 @@
  * an offline urcu-qsbr reader, so commands may walk RCU-protected tables.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <string.h>
@@ -64,23 +65,6 @@ sl_cli_init(void)
 	cli_ctx[n] = NULL;
 }
 
-void
-sl_cli_run_file(const char *path)
-{
-	struct cmdline *cl;
-
-	cl = cmdline_file_new(cli_ctx, CLI_PROMPT, path);
-	if (cl == NULL) {
-		APP_LOG(ERR, "cannot read command file %s: %s", path, strerror(errno));
-		return;
-	}
-	rcu_register_thread();
-	rcu_thread_offline();
-	cmdline_interact(cl);
-	cmdline_stdin_exit(cl);
-	rcu_unregister_thread();
-}
-
 static void *
 cli_stdin_thread(void *arg)
 {
@@ -114,10 +98,6 @@ sl_cli_start_stdin(void)
 	return 0;
 }
 
-/*
- * A socket session reads whole lines and parses each with cmdline_parse():
- * no echo, no prompt, no line editing, so a script sees only the output.
- */
 static void
 cli_session_line(struct cmdline *cl, const char *text, size_t len)
 {
@@ -153,36 +133,34 @@ cli_session_forget(int fd)
 	pthread_mutex_unlock(&sessions_lock);
 }
 
+
 /*
- * A socket session reads whole lines and parses each with cmdline_parse():
- * no echo, no prompt, no line editing, so a script sees only the output.
+ * Read whole lines from fd and run each with cmdline_parse(): no line editing.
+ * With echo (a command file), each command is printed after the prompt first,
+ * as testpmd does, so the output reads like a session.
  */
-static void *
-cli_session_thread(void *arg)
+static void
+cli_serve_fd(struct cmdline *cl, int fd, bool echo)
 {
-	int fd = (int)(intptr_t)arg;
 	char buf[CLI_LINE_MAX];
 	size_t len = 0;
-	struct cmdline *cl;
-	bool overflow = false;
+	bool overflow = false, eof = false;
 
-	cl = cmdline_new(cli_ctx, "", fd, fd);
-	if (cl == NULL) {
-		cli_session_forget(fd);
-		close(fd);
-		return NULL;
-	}
-	rcu_register_thread();
-	rcu_thread_offline();
-	while (!sl_worker_stopping()) {
+	while (!eof && !sl_worker_stopping()) {
 		ssize_t n = read(fd, buf + len, sizeof(buf) - len);
 		size_t start = 0;
 		char *nl;
 
 		if (n < 0 && errno == EINTR)
 			continue;
-		if (n <= 0)
-			break;
+		if (n <= 0) {
+			/* A last line without its newline still counts. */
+			if (len == 0 || overflow)
+				break;
+			buf[len] = '\n';
+			n = 1;
+			eof = true;
+		}
 		len += (size_t)n;
 		while ((nl = memchr(buf + start, '\n', len - start)) != NULL) {
 			size_t end = (size_t)(nl - buf);
@@ -191,9 +169,14 @@ cli_session_thread(void *arg)
 				cmdline_printf(cl, "Line too long\n");
 				overflow = false;
 			} else {
+				if (echo)
+					cmdline_printf(cl, "%s%.*s\n", CLI_PROMPT, (int)(end - start),
+						       buf + start);
 				cli_session_line(cl, buf + start, end - start);
 			}
 			start = end + 1;
+			if (sl_worker_stopping())
+				return;	/* quit */
 		}
 		len -= start;
 		memmove(buf, buf + start, len);
@@ -203,6 +186,44 @@ cli_session_thread(void *arg)
 			len = 0;
 		}
 	}
+}
+
+void
+sl_cli_run_file(const char *path)
+{
+	struct cmdline *cl;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0) {
+		APP_LOG(ERR, "cannot read command file %s: %s", path, strerror(errno));
+		return;
+	}
+	cl = cmdline_new(cli_ctx, "", fd, STDOUT_FILENO);
+	if (cl == NULL) {
+		close(fd);
+		return;
+	}
+	/* The main thread runs it: already an offline urcu-qsbr reader. */
+	cli_serve_fd(cl, fd, true);
+	cmdline_free(cl);	/* closes fd */
+}
+
+/* A socket session: no echo, no prompt, so a script sees only the output. */
+static void *
+cli_session_thread(void *arg)
+{
+	int fd = (int)(intptr_t)arg;
+	struct cmdline *cl;
+
+	cl = cmdline_new(cli_ctx, "", fd, fd);
+	if (cl == NULL) {
+		cli_session_forget(fd);
+		close(fd);
+		return NULL;
+	}
+	rcu_register_thread();
+	rcu_thread_offline();
+	cli_serve_fd(cl, fd, false);
 	rcu_unregister_thread();
 	/* Forget the fd before cmdline_free() closes it, so nobody shuts a reused fd. */
 	cli_session_forget(fd);

@@ -247,7 +247,8 @@ test_owner_matches_softrss(void **state)
 	static const uint16_t sizes[] = { 64, 128, 512 };
 	static const uint16_t queues[] = { 1, 2, 3, 4, 8 };
 	static const uint64_t hfs[] = { HF_4T, RTE_ETH_RSS_IPV4 };
-	uint8_t k40[40], k52[52];
+	/* rte_softrss() reads the key as 32-bit words. */
+	uint8_t k40[40] __rte_aligned(4), k52[52] __rte_aligned(4);
 	const uint8_t *keys[] = { sl_rss_default_key, k40, k52 };
 	const uint8_t key_lens[] = { 40, 40, 52 };
 	unsigned int configs = 0;
@@ -309,7 +310,7 @@ static void
 test_same_describe(void **state)
 {
 	uint16_t reta[128];
-	uint8_t key[40];
+	uint8_t key[40] __rte_aligned(4);
 	struct sl_rss *a, *b, *c, *d;
 	char line[256];
 
@@ -389,7 +390,7 @@ static void
 test_pick_lands_on_worker(void **state)
 {
 	static const uint16_t queues[] = { 2, 3, 4, 8 };
-	uint8_t k52[52];
+	uint8_t k52[52] __rte_aligned(4);
 
 	(void)state;
 	rnd_bytes(k52, sizeof(k52));
@@ -809,7 +810,7 @@ static void
 test_from_readback(void **state)
 {
 	static struct rss_readback rb;
-	uint8_t pkey[40];
+	uint8_t pkey[40] __rte_aligned(4);
 	struct sl_rss *rss;
 	char line[256];
 
@@ -935,7 +936,7 @@ test_from_port_null(void **state)
 	struct rte_eth_rss_reta_entry64 reta[2];
 	static struct rss_readback rb;
 	struct rte_eth_rss_conf rc;
-	uint8_t key[40];
+	uint8_t key[40] __rte_aligned(4);
 	struct sl_rss *rss;
 	uint16_t port;
 	char line[256];
