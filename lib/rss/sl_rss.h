@@ -45,7 +45,7 @@
 struct rte_mbuf;
 
 #define SL_RSS_KEY_LEN_MAX 52	/**< longest Toeplitz key (i40e, ice) */
-#define SL_RSS_RETA_MAX	   2048 /**< largest RETA (ice PF LUT); a power of two */
+#define SL_RSS_RETA_MAX	   2048 /**< largest RETA modelled (a 2K LUT); a power of two */
 #define SL_RSS_RETA_SW	   512	/**< RETA size of software steering (uniform) */
 #define SL_RSS_TUPLE_LEN   12	/**< bytes of an IPv4 4-tuple: addresses, ports */
 #define SL_RSS_REASON_MAX  128

@@ -244,6 +244,7 @@ def cmd_concurrent(a):
     open_n = sum(1 for c in conns if c.sock is not None)
     t_all_connected = None
     n_connected = 0
+    live = peak = 0  # connected and not finished
     while open_n:
         now = time.monotonic()
         if now > deadline:
@@ -274,6 +275,8 @@ def cmd_concurrent(a):
                 c.state = "sending"
                 c.connected = True
                 n_connected += 1
+                live += 1
+                peak = max(peak, live)
                 if n_connected == a.conns:
                     t_all_connected = now
                 sel.modify(s, selectors.EVENT_READ | selectors.EVENT_WRITE, c)
@@ -313,6 +316,7 @@ def cmd_concurrent(a):
                     c.state = "reading"
                     sel.modify(s, selectors.EVENT_READ, c)
             if finished:
+                live -= 1
                 c.t_done = now
                 sel.unregister(s)
                 s.close()
@@ -341,7 +345,7 @@ def cmd_concurrent(a):
     durs = sorted(c.t_done - c.t0 for c in conns if c.t_done is not None and c.error is None)
     res = {
         "conns": a.conns, "bytes_each": a.bytes, "ok": ok, "failed": a.conns - ok,
-        "connected": n_connected,
+        "connected": n_connected, "peak_open": peak,
         "duration_s": round(t_end - t_start, 3),
         "all_connected_s": round(t_all_connected - t_start, 3) if t_all_connected else None,
         "mb_s": round(ok * a.bytes / (t_end - t_start) / 1e6, 2),
