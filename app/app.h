@@ -16,6 +16,7 @@
 
 #include "sl_conf.h"
 #include "sl_net.h"
+#include "sl_rss.h"
 #include "sl_worker.h"
 
 extern int sl_app_logtype;
@@ -48,6 +49,7 @@ struct sl_app_port {
 	struct rte_ether_addr mac;
 	bool started;
 	struct rte_eth_stats base;	/* subtracted by show, reset by clear */
+	struct sl_rss *rss;		/* owner function read back from the device */
 };
 
 /* The running gateway, as the CLI sees it. */
@@ -61,6 +63,7 @@ struct sl_app {
 	struct sl_worker *workers;	/* n_workers, rte_zmalloc'd */
 	struct sl_app_port ports[SL_PORTS_MAX];
 	uint64_t started_tsc;
+	struct sl_steer *steer;		/* NULL with one worker */
 	/* Baselines for "clear": the control thread never writes worker counters. */
 	struct sl_net_stats *net_base;	/* n_workers */
 };

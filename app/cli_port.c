@@ -89,6 +89,12 @@ port_info(struct cmdline *cl, uint16_t idx)
 	cmdline_printf(cl, "Descriptors: %u rx, %u tx\n", ap->rx_desc, ap->tx_desc);
 	cmdline_printf(cl, "RSS: %s (hash fields 0x%" PRIx64 ", key %u bytes)\n",
 		       ap->rss_hf != 0 ? "on" : "off", ap->rss_hf, info.hash_key_size);
+	if (ap->rss != NULL && ap->n_queues > 1) {
+		char desc[256];
+
+		sl_rss_describe(ap->rss, desc, sizeof(desc));
+		cmdline_printf(cl, "Steering: %s\n", desc);
+	}
 	print_offloads(cl, "RX offloads:", ap->rx_offloads, rte_eth_dev_rx_offload_name);
 	print_offloads(cl, "TX offloads:", ap->tx_offloads, rte_eth_dev_tx_offload_name);
 }

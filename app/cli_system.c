@@ -60,6 +60,11 @@ cmd_show_lcores_parsed(void *parsed, struct cmdline *cl, void *data)
 		cmdline_printf(cl, "  rx: %" PRIu64 "  tx: %" PRIu64 "  tx dropped: %" PRIu64
 			       "  loops: %" PRIu64 "  idle sleeps: %" PRIu64 "\n", s->rx, s->tx,
 			       s->tx_drop, s->loops, s->sleeps);
+		cmdline_printf(cl, "  connections: %u  steered out: %" PRIu64 "  steered in: %" PRIu64
+			       "  steering ring full: %" PRIu64 "  RSS self-test: %" PRIu64
+			       " checked, %" PRIu64 " mismatched\n", sl_tcp_conn_count(w->tcp),
+			       s->steered_out, s->steered_in, s->steer_drop, s->rss_checked,
+			       s->rss_mismatch);
 		cmdline_printf(cl, "  busy: %" PRIu64 " cycles (%.2f%%)  idle: %" PRIu64
 			       " cycles  (%.1f s at %" PRIu64 " Hz, idle back-off %s)\n",
 			       s->busy_tsc, total ? 100.0 * (double)s->busy_tsc / (double)total : 0.0,

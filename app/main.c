@@ -106,9 +106,24 @@ start_workers(struct sl_app *app)
 	app->net_base = rte_zmalloc("sl_net_base", sizeof(*app->net_base) * app->n_workers, 0);
 	if (app->workers == NULL || app->net_base == NULL)
 		return -ENOMEM;
+	if (app->n_workers > 1) {
+		const struct sl_rss *rss[SL_PORTS_MAX];
+
+		for (uint16_t p = 0; p < app->conf->n_ports; p++) {
+			rss[p] = app->ports[p].rss;
+			if (!sl_rss_same(rss[0], rss[p]))
+				APP_LOG(WARNING, "port %s hashes unlike port %s: connections to "
+					"backends pick ports by %s's function",
+					app->conf->ports[p].name, app->conf->ports[0].name,
+					app->conf->ports[0].name);
+		}
+		app->steer = sl_steer_create(app->n_workers, app->net, rss, (int)rte_socket_id());
+		if (app->steer == NULL)
+			return -ENOMEM;
+	}
 	RTE_LCORE_FOREACH_WORKER(lcore) {
 		rc = sl_worker_init(&app->workers[i], i, lcore, app->net, app->pool, app->conf,
-				    app->lb, idle);
+				    app->lb, app->steer, idle);
 		if (rc < 0) {
 			APP_LOG(ERR, "worker %u: %s", i, strerror(-rc));
 			return rc;
@@ -267,6 +282,7 @@ stop_workers:
 	if (app->workers != NULL)
 		for (unsigned int w = 0; w < app->n_workers; w++)
 			sl_worker_fini(&app->workers[w]);
+	sl_steer_destroy(app->steer);
 	if (app->net != NULL)
 		sl_net_destroy(app->net);
 	sl_lb_destroy(app->lb);

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include <rte_cycles.h>
+#include <rte_errno.h>
 #include <rte_ethdev.h>
 #include <rte_mbuf.h>
 
@@ -192,6 +193,25 @@ sl_port_setup(struct sl_app *app, uint16_t idx, unsigned int n_queues)
 		} while (rte_get_timer_cycles() < deadline);
 	}
 	memset(&ap->base, 0, sizeof(ap->base));
+	/*
+	 * What the device really hashes with, read back, is the owner function:
+	 * or, where it cannot say or cannot spread by RSS, software steering.
+	 */
+	ap->rss = sl_rss_from_port(port_id, n_queues, prof->rss_key_len ? prof->rss_key : NULL,
+				   prof->rss_key_len, prof->rss_hf, socket);
+	if (ap->rss == NULL) {
+		APP_LOG(ERR, "port %s: RSS set-up: %s", cp->name, rte_strerror(rte_errno));
+		return -rte_errno;
+	}
+	if (n_queues > 1) {
+		char desc[256];
+
+		sl_rss_describe(ap->rss, desc, sizeof(desc));
+		if (ap->rss->software)
+			APP_LOG(NOTICE, "port %s: %s", cp->name, desc);
+		else
+			APP_LOG(INFO, "port %s: %s", cp->name, desc);
+	}
 	{
 		char mac[RTE_ETHER_ADDR_FMT_SIZE], link[RTE_ETH_LINK_MAX_STR_LEN];
 
@@ -216,4 +236,6 @@ sl_port_teardown(struct sl_app *app, uint16_t idx)
 		APP_LOG(NOTICE, "port %s: stop: %s", app->conf->ports[idx].name, rte_strerror(-rc));
 	rte_eth_dev_close(ap->port_id);
 	ap->started = false;
+	sl_rss_free(ap->rss);
+	ap->rss = NULL;
 }

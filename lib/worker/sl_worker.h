@@ -28,9 +28,37 @@
 #include "sl_tcp.h"
 #include "sl_lb.h"
 #include "sl_proxy.h"
+#include "sl_rss.h"
 
 #define SL_WORKERS_MAX RTE_MAX_LCORE
 #define SL_BURST 32
+
+/**
+ * Flow ownership across workers. A TCP packet belongs to the worker
+ * sl_rss_owner() names for its tuple. Where the device's own queue choice is
+ * that owner (hardware RSS, read back and self-tested), nothing crosses;
+ * where it is not (software[iface]), the worker that received a packet hands
+ * it to its owner over ring[src][dst] (single producer, single consumer, so
+ * per-flow order is kept), in bursts.
+ */
+struct sl_steer {
+	unsigned int n_workers;
+	uint16_t n_ifaces;
+	const struct sl_rss *rss[SL_PORTS_MAX];	/**< per iface, owned by the app */
+	bool software[SL_PORTS_MAX];	/**< steer this iface's TCP in software (atomic) */
+	uint16_t iface_of_port[RTE_MAX_ETHPORTS];
+	struct rte_ring **rings;	/**< n_workers * n_workers: [src * n + dst] */
+};
+
+/**
+ * Build the steering state for @p n_workers over @p net's interfaces with
+ * each interface's owner function. NULL with rte_errno on failure.
+ * Context: control thread, before launch.
+ */
+struct sl_steer *sl_steer_create(unsigned int n_workers, const struct sl_net *net,
+				 const struct sl_rss *const *rss, int socket);
+/** Free it, and the packets still in its rings. After the workers stopped. */
+void sl_steer_destroy(struct sl_steer *st);
 
 /** One (port, queue) pair a worker polls. */
 struct sl_worker_port {
@@ -48,6 +76,11 @@ struct sl_worker_stats {
 	uint64_t busy_tsc;	/**< cycles in iterations that had work */
 	uint64_t idle_tsc;	/**< cycles in iterations without work, sleeps included */
 	uint64_t sleeps;	/**< idle sleeps taken */
+	uint64_t steered_out;	/**< TCP packets handed to their owner */
+	uint64_t steered_in;	/**< TCP packets received from other workers */
+	uint64_t steer_drop;	/**< hand-offs refused: ring full */
+	uint64_t rss_checked;	/**< hardware hashes compared with software's */
+	uint64_t rss_mismatch;	/**< ... that differed (steering then goes software) */
 };
 
 struct sl_worker;
@@ -64,6 +97,10 @@ struct sl_worker {
 	uint32_t idle_polls;
 	uint32_t idle_sleep_us;
 	struct rte_ring *calls;	/**< MP/SC: requests from control threads */
+	struct sl_steer *steer;	/**< NULL with one worker */
+	struct rte_mbuf **sbuf;	/**< n_workers * SL_BURST: packets for each owner */
+	uint16_t *sbuf_n;
+	struct sl_rss_ports *rss_ports; /**< local ports whose replies come back here */
 	struct sl_tcp *tcp;	/**< this worker's TCP instance */
 	struct sl_proxy *proxy;	/**< this worker's HTTP proxy */
 	struct svc_conn *svc;	/**< built-in service state, one per TCP slot */
@@ -81,7 +118,7 @@ struct sl_worker {
  */
 int sl_worker_init(struct sl_worker *w, unsigned int id, unsigned int lcore_id,
 		   struct sl_net *net, struct rte_mempool *pool, const struct sl_config *conf,
-		   const struct sl_lb *lb, bool idle);
+		   const struct sl_lb *lb, struct sl_steer *steer, bool idle);
 
 /** The lcore entry point (rte_eal_remote_launch); @p arg is a struct sl_worker. */
 int sl_worker_main(void *arg);

@@ -233,6 +233,21 @@ sl_worker_tcp_init(struct sl_worker *w, const struct sl_config *conf, struct rte
 	p.output_arg = w;
 	p.event = worker_tcp_event;
 	p.event_arg = w;
+	p.eph_lo = 32768;
+	p.eph_hi = 60999;
+	if (w->steer != NULL) {
+		/*
+		 * Connections this worker opens use local ports whose reply tuple
+		 * hashes to this worker: backend traffic comes home by construction,
+		 * and no two workers can ever pick the same 4-tuple.
+		 */
+		w->rss_ports = sl_rss_ports_create(w->steer->rss[0], (uint16_t)w->id, p.eph_lo,
+						   p.eph_hi, p.socket_id);
+		if (w->rss_ports == NULL)
+			return -rte_errno;
+		p.pick_port = sl_rss_pick_port;
+		p.pick_port_arg = w->rss_ports;
+	}
 
 	w->tcp = sl_tcp_create(&p);
 	if (w->tcp == NULL)
@@ -292,6 +307,8 @@ sl_worker_tcp_fini(struct sl_worker *w)
 	}
 	sl_proxy_destroy(w->proxy);
 	w->proxy = NULL;
+	sl_rss_ports_free(w->rss_ports);
+	w->rss_ports = NULL;
 	if (w->svc != NULL) {
 		/* Destroy delivers no events: free what services still hold. */
 		for (n = 0; n < w->svc_count; n++)

@@ -13,7 +13,8 @@ the exchange did what a user expects, 1 otherwise (the JSON says why), 2 on bad 
       be the bytes sent (length and SHA-256). discard: no byte may come back, and the
       gateway must close cleanly (EOF, not a reset) after our FIN. Records the longest
       interval without receiving a byte (echo) or without sending one (both), measured
-      from the first byte sent to EOF, to expose stalls.
+      from the first byte sent to EOF, to expose stalls. When an echo stops short (time
+      bound), prefix_ok says whether the bytes received were the first ones sent.
 
   concurrent HOST PORT --conns C --bytes N [--timeout S] [--connect-timeout S]
       C connections at once (non-blocking connect, one selector), each sends its own N
@@ -70,6 +71,19 @@ class Source:
 
     def done(self):
         return self.made >= self.total and self.off >= len(self.buf)
+
+
+def prefix_sha256(seed, total, n):
+    """SHA-256 of the first n bytes Source(seed, total) produces (same chunking)."""
+    rng = random.Random(seed)
+    h = hashlib.sha256()
+    made = 0
+    while made < n:
+        size = min(CHUNK, total - made)
+        buf = rng.randbytes(size)
+        h.update(buf[:n - made])
+        made += size
+    return h.hexdigest()
 
 
 def total_retrans(sock):
@@ -185,6 +199,9 @@ def cmd_stream(a):
     res["max_rx_gap_at"] = rx_gap_at
     res["max_tx_gap_s"] = round(max_tx_gap, 3)
     res["max_tx_gap_at"] = tx_gap_at
+    # An incomplete echo: are the bytes that did come back the right ones?
+    if a.mode == "echo" and 0 < res["received"] < a.bytes:
+        res["prefix_ok"] = prefix_sha256(a.seed, a.bytes, res["received"]) == res["sha256_received"]
     if t_shut is not None and "eof_s" in res:
         res["close_after_shutdown_s"] = round(res["eof_s"] - res["shutdown_s"], 3)
     if res["error"] is None:
