@@ -94,6 +94,9 @@ extern cmdline_parse_inst_t *sl_cli_system_cmds[];
 extern cmdline_parse_inst_t *sl_cli_tcp_cmds[];
 extern cmdline_parse_inst_t *sl_cli_proxy_cmds[];
 
+/* telemetry.c: the /sluice/... endpoints. */
+void sl_telemetry_init(void);
+
 /* Ask the gateway to stop (CLI quit, signals). */
 void sl_app_quit(void);
 

@@ -261,6 +261,7 @@ main(int argc, char **argv)
 		exit_code = 1;
 		goto stop_workers;
 	}
+	sl_telemetry_init();
 	APP_LOG(NOTICE, "ready: %u port(s), %u worker(s), %u VIP(s)", app->conf->n_ports,
 		app->n_workers, app->conf->n_vips);
 

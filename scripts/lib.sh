@@ -603,3 +603,14 @@ sl_bg_wait() {
 	done
 	return "$rc"
 }
+
+# sl_sluice_gone: true (0) when the sluice started by sl_sluice_start is no longer
+# running, with a warning and the tail of its log (a crash, or a kill from outside,
+# in the middle of a test).
+sl_sluice_gone() {
+	[ -n "$SL_SLUICE_PID" ] || return 1
+	kill -0 "$SL_SLUICE_PID" 2>/dev/null && return 1
+	sl_warn "sluice (pid $SL_SLUICE_PID) is no longer running; the end of its log:"
+	tail -n 5 "$SL_LOG" 2>/dev/null | sed 's/^/    | /' >&2
+	return 0
+}

@@ -62,6 +62,15 @@ fail() {
 	sl_log "FAIL: $*"
 	FAILS=$((FAILS + 1))
 }
+# section TITLE: a heading; and sluice must still be running (a crash or an outside kill
+# would otherwise show only as puzzling failures further on)
+section() {
+	sl_log "== $*"
+	if [ -z "${SL_HTTP_DIRECT:-}" ] && sl_sluice_gone; then
+		fail "sluice exited before section '$*'"
+		exit 1
+	fi
+}
 expect_eq() { # expect_eq WHAT GOT WANT
 	if [ "$2" = "$3" ]; then pass "$1 = $2"; else fail "$1 = '$2', expected '$3'"; fi
 }
@@ -114,7 +123,7 @@ cli clear port stats all >/dev/null
 WEB_REQS=0
 
 # ---- 2. GET round robin, HEAD -------------------------------------------------------
-sl_log "== 2. GET / x6 (round robin), HEAD"
+section "2. GET / x6 (round robin), HEAD"
 seq_=()
 for i in 1 2 3 4 5 6; do
 	out=$(CURL -w '\n%{http_code}' "$WEB/")
@@ -148,7 +157,7 @@ expect_eq "HEAD Content-Length (GET said $get_cl, file is $(stat -c %s "$ROOT/fi
 expect_eq "body bytes after the HEAD response" "$after" 0
 
 # ---- 3. chunked POST, forwarding headers, hop-by-hop ---------------------------------
-sl_log "== 3. 10 MiB chunked POST to /echo/, X-Forwarded-*, hop-by-hop headers"
+section "3. 10 MiB chunked POST to /echo/, X-Forwarded-*, hop-by-hop headers"
 t=$(CURL --max-time 30 -o "$SL_TMP/post.json" -w '%{http_code} %{time_total} %{speed_upload}' \
 	-H 'Host: sluice.test' -H 'Transfer-Encoding: chunked' -H 'Content-Type: application/octet-stream' \
 	--data-binary @"$SL_TMP/post.bin" "$ECHO/post")
@@ -179,7 +188,7 @@ expect_eq "end-to-end X-End-To-End at the backend" "$(jheader "$SL_TMP/hop.json"
 expect_eq "X-Forwarded-For with the client's own" "$(jheader "$SL_TMP/hop.json" X-Forwarded-For | paste -sd'|')" "192.0.2.7, 10.77.1.2"
 
 # ---- 4. 100 MiB download --------------------------------------------------------------
-sl_log "== 4. GET /files/big.bin (100 MiB, sendfile)"
+section "4. GET /files/big.bin (100 MiB, sendfile)"
 t=$(CURL --max-time 90 -o "$SL_TMP/big.got" -w '%{http_code} %{size_download} %{time_total} %{speed_download}' "$WEB/files/big.bin")
 WEB_REQS=$((WEB_REQS + 1))
 read -r code size secs speed <<<"$t"
@@ -190,7 +199,7 @@ expect_eq "download SHA-256" "$(sha256sum "$SL_TMP/big.got" 2>/dev/null | awk '{
 rm -f "$SL_TMP/big.got"
 
 # ---- 5. keep-alive and pipelining --------------------------------------------------------
-sl_log "== 5. 100 requests on one connection; 10 pipelined in one send"
+section "5. 100 requests on one connection; 10 pipelined in one send"
 urls=()
 for i in $(seq 1 100); do urls+=("$WEB/ka/$i"); done
 CURL --max-time 30 -w 'code=%{http_code} nc=%{num_connects}\n' "${urls[@]}" >"$SL_TMP/ka.out"
@@ -212,7 +221,7 @@ show "pipeline" "$r"
 expect_eq "10 pipelined requests: 10 responses in order (http_check.py pipeline)" "$rc" 0
 
 # ---- 6. Expect, Connection: close, HTTP/1.0, response framings, upgrade -----------------
-sl_log "== 6. Expect: 100-continue, Connection: close, chunked / close-delimited responses, 101"
+section "6. Expect: 100-continue, Connection: close, chunked / close-delimited responses, 101"
 r=$(CX python3 "$CHECK" expect100 "$ECHO_H" "$ECHO_P" --path /echo/100 --bytes 2097152 --timeout 10)
 rc=$?
 show "expect100 (raw)" "$r"
@@ -262,7 +271,7 @@ show "upgrade /echo/ws" "$r"
 expect_eq "upgrade: 101, then 1 MiB tunnelled both ways, FIN for FIN" "$rc" 0
 
 # ---- 7. a backend reset mid-response --------------------------------------------------
-sl_log "== 7. /echo/die: the backend resets mid-response; concurrent clients unaffected"
+section "7. /echo/die: the backend resets mid-response; concurrent clients unaffected"
 bg=()
 for i in 1 2 3; do
 	CURL -o /dev/null -w '%{http_code}\n' "$ECHO/slow?ms=700&n=$i" >"$SL_TMP/side$i.code" 2>/dev/null &
@@ -297,7 +306,7 @@ else
 fi
 
 # ---- 8. backends that do not answer ---------------------------------------------------------
-sl_log "== 8. a pool whose backend listens nowhere; one nginx stopped"
+section "8. a pool whose backend listens nowhere; one nginx stopped"
 t0=$(date +%s.%N)
 rc=0
 code=$(CURL -o "$SL_TMP/dead.body" -w '%{http_code}' "$DEAD/x") || rc=$?
@@ -341,7 +350,7 @@ if printf '%s\n' "${res[@]}" | grep -q backend-12; then fail "a stopped backend 
 
 # ---- 9. CLI -----------------------------------------------------------------------------------
 if [ -z "${SL_HTTP_DIRECT:-}" ]; then
-	sl_log "== 9. show backends / pools / vips / tcp stats"
+	section "9. show backends / pools / vips / tcp stats"
 	show "show backends (before the 30 counted GETs)" "$B0"
 	show "show backends (after them)" "$B1"
 	for b in b11 b12 b13 echo nobody; do
@@ -414,7 +423,7 @@ EOF
 	show "show port stats all" "$(sl_cli show port stats all)"
 
 	# ---- 10. SIGTERM ---------------------------------------------------------------------
-	sl_log "== 10. SIGTERM"
+	section "10. SIGTERM"
 	log=$SL_LOG
 	sl_sluice_stop 20
 	expect_eq "exit status of sluice after SIGTERM" "$SL_SLUICE_RC" 0

@@ -118,6 +118,7 @@ wrk_run() {
 	sl_log "FIGURES $label: c=$conns ${secs}s: ${reqs:-?} requests, ${rps:-?} req/s, latency p50 ${p50:-?} p75 ${p75:-?} p90 ${p90:-?} p99 ${p99:-?}${errs:+, $errs}${non2xx:+, $non2xx}"
 	FIG+=("$(printf '%-22s c=%-5s %8s req/s  p50 %-8s p90 %-8s p99 %-8s %s' "$label" "$conns" "${rps:-?}" "${p50:-?}" "${p90:-?}" "${p99:-?}" "${errs:+[$errs]}${non2xx:+[$non2xx]}")")
 	[ "$assert" = yes ] || return 0
+	if [ -z "${SL_HTTP_DIRECT:-}" ] && sl_sluice_gone; then fail "$label: sluice exited during the run"; fi
 	if [ "$rc" = 0 ]; then pass "$label: wrk exit 0"; else fail "$label: wrk exit status $rc"; fi
 	if [ -z "$errs" ]; then pass "$label: no socket errors"; else fail "$label: $errs"; fi
 	if [ -z "$non2xx" ]; then pass "$label: no non-2xx/3xx responses"; else fail "$label: $non2xx"; fi
@@ -156,6 +157,7 @@ if [ -z "${SL_HTTP_DIRECT:-}" ]; then
 	show "show port stats all" "$(sl_cli show port stats all)"
 	show "show lcores" "$(sl_cli show lcores)"
 	log=$SL_LOG
+	if sl_sluice_gone; then fail "sluice exited before the end of the test (before SIGTERM)"; fi
 	sl_sluice_stop 30
 	if [ "$SL_SLUICE_RC" = 0 ]; then pass "sluice exits 0 on SIGTERM"; else fail "sluice exit status $SL_SLUICE_RC after SIGTERM"; fi
 	if grep -Eq 'all [0-9]+ mbufs back in pool' "$log"; then

@@ -145,6 +145,10 @@ case_() {
 	if [ "$mode" != seen ] && [ "$closed" != True ]; then
 		why+=("the gateway kept the connection open after the error")
 	fi
+	if [ -z "${SL_HTTP_DIRECT:-}" ] && sl_sluice_gone; then
+		fail "$name: sluice is no longer running (after this case or before it)"
+		exit 1
+	fi
 	if [ "${#why[@]}" -eq 0 ]; then
 		pass "$(printf '%-20s %s  closed, backend log %s' "$name" "$line" "$([ "$mode" = seen ] && echo "+$((after - before))" || echo unchanged)")"
 		SUMMARY+=("$(printf '%-20s want %s  got %-40s ok' "$name" "$want" "$line")")
@@ -207,6 +211,7 @@ if [ -z "${SL_HTTP_DIRECT:-}" ]; then
 	show "show tcp stats" "$(sl_cli show tcp stats)"
 	show "show vips" "$(sl_cli show vips)"
 	log=$SL_LOG
+	if sl_sluice_gone; then fail "sluice exited before the end of the test (before SIGTERM)"; fi
 	sl_sluice_stop 20
 	if [ "$SL_SLUICE_RC" = 0 ]; then pass "sluice exits 0 on SIGTERM"; else fail "sluice exit status $SL_SLUICE_RC after SIGTERM"; fi
 	if grep -Eq 'all [0-9]+ mbufs back in pool' "$log"; then
