@@ -612,5 +612,8 @@ sl_sluice_gone() {
 	kill -0 "$SL_SLUICE_PID" 2>/dev/null && return 1
 	sl_warn "sluice (pid $SL_SLUICE_PID) is no longer running; the end of its log:"
 	tail -n 5 "$SL_LOG" 2>/dev/null | sed 's/^/    | /' >&2
+	if grep -Eq 'signal [0-9]+: stopping' "$SL_LOG" 2>/dev/null; then
+		sl_warn "it was sent a signal this script did not send: killed from outside (by name?)"
+	fi
 	return 0
 }
