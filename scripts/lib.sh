@@ -617,3 +617,121 @@ sl_sluice_gone() {
 	fi
 	return 0
 }
+
+# ---- DPDK runtime directories (tests/integration/test_multiworker.sh) -------------------
+# EAL creates /var/run/dpdk/PREFIX (the telemetry socket lives there, --in-memory or not)
+# and leaves the directory behind when the process exits; sl_sluice_start's prefix is
+# "sl<PID of the script>_<N>". These remove them, only for processes that are gone.
+#   sl_dpdk_track                  remember $SL_SLUICE_PID's --file-prefix (call right after
+#                                  sl_sluice_start); sets SL_DPDK_PREFIX
+#   sl_dpdk_rundir PREFIX          the runtime directory of PREFIX (EAL's rule)
+#   sl_dpdk_rundir_remove PREFIX   remove it, unless a process still has a socket bound in it
+#   sl_dpdk_rundirs_cleanup        remove the tracked directories whose sluice has exited
+#   sl_dpdk_rundirs_reap_stale     remove "sl<PID>_<N>" directories whose PID is gone
+#   sl_sluice_stop_rundir [TIMEOUT]
+#                                  sl_sluice_stop, then remove that sluice's directory
+#   sl_cleanup_trap_dpdk           sl_cleanup_trap whose EXIT trap first stops the tracked
+#                                  sluice processes and removes their runtime directories
+SL_DPDK_TRACKED=()	# "PID:PREFIX" of each sluice given to sl_dpdk_track
+SL_DPDK_PREFIX=
+
+sl_dpdk_rundir() {
+	local base
+	if [ "$(id -u)" -eq 0 ]; then base=/var/run; else base=${XDG_RUNTIME_DIR:-/tmp}; fi
+	printf '%s/dpdk/%s\n' "$base" "$1"
+}
+
+sl_dpdk_track() {
+	local pid=$SL_SLUICE_PID prev= a
+	SL_DPDK_PREFIX=
+	[ -n "$pid" ] && [ -r "/proc/$pid/cmdline" ] || return 1
+	while IFS= read -r -d '' a; do
+		case $a in
+		--file-prefix=*) SL_DPDK_PREFIX=${a#--file-prefix=} ;;
+		*) [ "$prev" = --file-prefix ] && SL_DPDK_PREFIX=$a ;;
+		esac
+		prev=$a
+	done <"/proc/$pid/cmdline"
+	[ -n "$SL_DPDK_PREFIX" ] || SL_DPDK_PREFIX=rte
+	SL_DPDK_TRACKED+=("$pid:$SL_DPDK_PREFIX")
+}
+
+# A unix socket bound under DIR (telemetry, mp_socket) means a process still uses it.
+sl_dpdk_rundir_busy() {
+	awk -v d="$1/" 'index($NF, d) == 1 { f = 1 } END { exit !f }' /proc/net/unix 2>/dev/null
+}
+
+sl_dpdk_rundir_remove() {
+	local p=$1 dir
+	case $p in
+	'' | . | .. | */*) return 1 ;;
+	esac
+	dir=$(sl_dpdk_rundir "$p")
+	[ -d "$dir" ] || return 0
+	if sl_dpdk_rundir_busy "$dir"; then
+		sl_warn "DPDK runtime directory $dir is still in use: kept"
+		return 1
+	fi
+	rm -rf -- "$dir"
+}
+
+sl_dpdk_rundirs_cleanup() {
+	local i pid
+	for i in "${!SL_DPDK_TRACKED[@]}"; do
+		pid=${SL_DPDK_TRACKED[$i]%%:*}
+		kill -0 "$pid" 2>/dev/null && continue
+		sl_dpdk_rundir_remove "${SL_DPDK_TRACKED[$i]#*:}" && unset 'SL_DPDK_TRACKED[i]'
+	done
+	return 0
+}
+
+sl_dpdk_rundirs_reap_stale() {
+	local d name pid n=0 root
+	root=$(dirname "$(sl_dpdk_rundir x)")
+	for d in "$root"/sl*_*; do
+		[ -d "$d" ] || continue
+		name=${d##*/}
+		[[ $name =~ ^sl([0-9]+)_[0-9]+$ ]] || continue
+		pid=${BASH_REMATCH[1]}
+		[ "$pid" != "$$" ] || continue
+		kill -0 "$pid" 2>/dev/null && continue
+		sl_dpdk_rundir_busy "$d" && continue
+		rm -rf -- "$d" && n=$((n + 1))
+	done
+	[ "$n" -eq 0 ] || sl_log "removed $n stale DPDK runtime director$([ "$n" -eq 1 ] && echo y || echo ies) ($root/sl<PID>_<N> of runs that are gone)"
+	return 0
+}
+
+sl_sluice_stop_rundir() {
+	sl_sluice_stop "$@"
+	sl_dpdk_rundirs_cleanup
+}
+
+sl_cleanup_dpdk() {
+	local rc=$? e pid i
+	set +e
+	for e in "${SL_DPDK_TRACKED[@]}"; do
+		pid=${e%%:*}
+		kill -0 "$pid" 2>/dev/null || continue
+		kill -TERM "$pid" 2>/dev/null
+		for ((i = 0; i < 100; i++)); do
+			kill -0 "$pid" 2>/dev/null || break
+			sleep 0.1
+		done
+		kill -0 "$pid" 2>/dev/null && kill -KILL "$pid" 2>/dev/null
+		wait "$pid" 2>/dev/null
+		for i in "${!SL_PIDS[@]}"; do
+			if [ "${SL_PIDS[$i]}" = "$pid" ]; then unset 'SL_PIDS[i]'; fi
+		done
+	done
+	sl_dpdk_rundirs_cleanup
+	sl_dpdk_rundirs_reap_stale
+	(exit "$rc")
+	sl_cleanup
+}
+
+sl_cleanup_trap_dpdk() {
+	trap sl_cleanup_dpdk EXIT
+	trap 'exit 130' INT
+	trap 'exit 143' TERM
+}

@@ -266,6 +266,8 @@ parse_error(int rc, const struct sl_http_parser *p)
 	}
 }
 
+static int client_validate(struct sl_proxy *px, struct px_client *c);
+
 /* The header section is complete: route, pick, send. */
 static void
 client_request_head(struct sl_proxy *px, struct px_client *c)
@@ -293,8 +295,12 @@ client_request_head(struct sl_proxy *px, struct px_client *c)
 	}
 	c->pool = (int16_t)pool;
 	c->head_kept = true;
+	c->body_end_seen = false;
 	c->state = p->framing == SL_HTTP_BODY_NONE ? C_WAIT : C_BODY;
 	px_timer_stop(&c->tm);
+	/* What of the body came with the head is checked before any backend sees it. */
+	if (c->state == C_BODY && client_validate(px, c) < 0)
+		return;
 	if (px_backend_start(px, c, -1) != 0)
 		return;	/* it answered the client */
 }
@@ -348,50 +354,76 @@ px_client_response_started(struct sl_proxy *px, struct px_client *c)
 	}
 }
 
-/* Stream request body bytes to the backend, as much as its send queue takes. */
+/*
+ * Validate the request body bytes that have arrived, ahead of relaying them:
+ * a framing error in what the client already sent is answered with 400 before
+ * those bytes (or, for the first ones, even the head) reach a backend.
+ * Returns -1 when the client was answered (and freed).
+ */
+static int
+client_validate(struct sl_proxy *px, struct px_client *c)
+{
+	uint32_t used = 0;
+	int rc;
+
+	if (c->body_end_seen || c->parsed == c->in_len)
+		return 0;
+	rc = px_chain_parse(&c->req, c->in, c->parsed, c->in_len - c->parsed, &used);
+	c->parsed += used;
+	if (rc < 0) {
+		px_client_error(px, c, parse_error(rc, &c->req), c->req.reason);
+		return -1;
+	}
+	if (rc == SL_HTTP_DONE)
+		c->body_end_seen = true;
+	return 0;
+}
+
+/*
+ * Stream validated request body bytes to the backend, as much as its send
+ * queue takes; c->parsed counts the validated bytes at the front of c->in
+ * once the head is gone.
+ */
 static void
 client_body(struct sl_proxy *px, struct px_client *c)
 {
-	struct px_bconn *b = c->b;
-
-	while (!c->req_done && b != NULL && b->state == B_BUSY && !c->head_kept) {
-		uint32_t space = sl_tcp_send_space(b->conn), used = 0;
+	for (;;) {
+		struct px_bconn *b = c->b;
+		uint32_t space, n;
 		struct rte_mbuf *part;
-		int rc;
 
-		if (c->parsed == c->in_len) {
+		if (client_validate(px, c) < 0)
+			return;
+		if (c->req_done || b == NULL || b->state != B_BUSY || c->head_kept)
+			return;	/* not connected yet: CONNECTED brings us back */
+		if (c->parsed == 0 && c->body_end_seen) {
+			c->req_done = true;
+			c->state = C_WAIT;
+			px_timer_stop(&c->tm);
+			px_timer_arm(px, &b->tm, PX_T_BACKEND_RESPONSE);
+			return;
+		}
+		if (c->parsed == 0) {
 			if (c->tm.kind != PX_T_CLIENT_BODY)
 				px_timer_arm(px, &c->tm, PX_T_CLIENT_BODY);
 			return;	/* wait for more from the client */
 		}
-		if (space == 0 || b->out != NULL) {
+		space = b->out != NULL ? 0 : sl_tcp_send_space(b->conn);
+		if (space == 0) {
 			/* Held back by the backend, not the client: no body timeout. */
 			px_timer_stop(&c->tm);
 			sl_tcp_want_space(b->conn);
 			return;
 		}
-		rc = px_chain_parse(&c->req, c->in, c->parsed, space, &used);
-		if (rc < 0) {
-			px_client_error(px, c, parse_error(rc, &c->req), c->req.reason);
-			return;
-		}
-		c->parsed += used;
-		if (used != 0) {
-			part = px_chain_split(px->pool, &c->in, used);
-			if (part == NULL)
-				return;	/* retried on the next event */
-			c->in_len -= used;
-			c->parsed -= used;
-			px_backend_send(px, b, part);
-			client_release(c, used);
-			px_timer_arm(px, &c->tm, PX_T_CLIENT_BODY);
-		}
-		if (rc == SL_HTTP_DONE) {
-			c->req_done = true;
-			c->state = C_WAIT;
-			px_timer_stop(&c->tm);
-			px_timer_arm(px, &b->tm, PX_T_BACKEND_RESPONSE);
-		}
+		n = RTE_MIN(space, c->parsed);
+		part = px_chain_split(px->pool, &c->in, n);
+		if (part == NULL)
+			return;	/* retried on the next event */
+		c->in_len -= n;
+		c->parsed -= n;
+		px_backend_send(px, b, part);
+		client_release(c, n);
+		px_timer_arm(px, &c->tm, PX_T_CLIENT_BODY);
 	}
 }
 

@@ -63,7 +63,8 @@ struct px_client {
 	bool peer_fin;		/* client sent FIN */
 	bool close_after;	/* close once the current response is sent */
 	bool head_kept;		/* the request head is still at the front of in */
-	bool req_done;		/* request body complete */
+	bool req_done;		/* request body complete (relayed) */
+	bool body_end_seen;	/* the parser reached the end of the request body */
 	bool resp_started;	/* a byte of the response went to the client */
 	bool closing;		/* close once c->out is flushed */
 	uint8_t retries;

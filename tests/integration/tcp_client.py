@@ -86,6 +86,22 @@ def prefix_sha256(seed, total, n):
     return h.hexdigest()
 
 
+def tcp_options(sock):
+    """The options Linux negotiated (struct tcp_info tcpi_options, tcpi_*_wscale) as a
+    string: ts,sack,ws(snd/rcv) — snd is the shift the peer announced, rcv ours."""
+    try:
+        raw = sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_INFO, 104)
+    except OSError:
+        return None
+    if len(raw) < 8:
+        return None
+    o, ws = raw[5], raw[6]
+    names = [n for bit, n in ((1, "ts"), (2, "sack")) if o & bit]
+    if o & 4:
+        names.append("ws(%d/%d)" % (ws & 15, ws >> 4))
+    return ",".join(names) or "none"
+
+
 def total_retrans(sock):
     """tcpi_total_retrans (offset 100 in struct tcp_info), or None when unavailable."""
     try:
@@ -120,6 +136,7 @@ def cmd_stream(a):
         return 1
     t_conn = time.monotonic()
     res["connect_s"] = round(t_conn - t_start, 4)
+    res["options"] = tcp_options(sock)
     sock.setblocking(False)
     sel = selectors.DefaultSelector()
     sel.register(sock, selectors.EVENT_READ | selectors.EVENT_WRITE)
@@ -222,7 +239,7 @@ def cmd_stream(a):
 
 class Conn:
     __slots__ = ("idx", "sock", "src", "rsha", "received", "sent", "state", "error",
-                 "t0", "t_done", "connected")
+                 "t0", "t_done", "connected", "lport")
 
     def __init__(self, idx, seed, nbytes):
         self.idx = idx
@@ -236,6 +253,7 @@ class Conn:
         self.t0 = None
         self.t_done = None
         self.connected = False
+        self.lport = None
 
 
 def cmd_concurrent(a):
@@ -291,6 +309,7 @@ def cmd_concurrent(a):
                     continue
                 c.state = "sending"
                 c.connected = True
+                c.lport = s.getsockname()[1]
                 n_connected += 1
                 live += 1
                 peak = max(peak, live)
@@ -358,7 +377,7 @@ def cmd_concurrent(a):
             ok += 1
         else:
             key = c.error.split(" (")[0]
-            problems.setdefault(key, []).append(c.idx)
+            problems.setdefault(key, []).append(c)
     durs = sorted(c.t_done - c.t0 for c in conns if c.t_done is not None and c.error is None)
     res = {
         "conns": a.conns, "bytes_each": a.bytes, "ok": ok, "failed": a.conns - ok,
@@ -368,7 +387,10 @@ def cmd_concurrent(a):
         "mb_s": round(ok * a.bytes / (t_end - t_start) / 1e6, 2),
         "conn_s_p50": round(durs[len(durs) // 2], 3) if durs else None,
         "conn_s_max": round(durs[-1], 3) if durs else None,
-        "problems": {k: {"count": len(v), "first": v[:10]} for k, v in problems.items()},
+        "problems": {k: {"count": len(v), "first": [x.idx for x in v[:10]],
+                         "ports": [x.lport for x in v[:10]],
+                         "bytes": [[x.sent, x.received] for x in v[:10]]}
+                     for k, v in problems.items()},
     }
     print(json.dumps(res))
     return 0 if ok == a.conns else 1
