@@ -3,9 +3,10 @@
 #
 #   sudo scripts/demo.sh
 #
-# Builds everything (scripts/setup.sh), puts two Linux "hosts" in network namespaces, each
-# wired to one port of the gateway through a net_tap virtual NIC, pings the gateway from
-# both, shows what the gateway saw through its CLI, then stops it and cleans up.
+# Builds everything (scripts/setup.sh), puts a client and three nginx backends in network
+# namespaces wired to the gateway's two ports through net_tap virtual NICs, pings the
+# gateway, echoes through its TCP service, proxies HTTP round robin to the backends,
+# shows what the gateway counted through its CLI, then stops it and cleans up.
 # No real NIC is touched (--no-pci) and no packet leaves this machine.
 #
 # Environment: SL_SKIP_SETUP=1 skips setup.sh (already built); SLUICE=path of the binary.
@@ -43,67 +44,103 @@ sl_sluice_bin
 sl_cleanup_trap
 sl_tmpdir
 
-step "Step 2: two network namespaces play the hosts on either side of the gateway"
-sl_ns_create a
-NSA=$SL_NS_LAST
-sl_ns_create b
-NSB=$SL_NS_LAST
-IFA="sl_a$$"
-IFB="sl_b$$"
-say "namespace $NSA will be host A, 10.77.1.2, on interface $IFA" \
-	"namespace $NSB will be host B, 10.77.2.2, on interface $IFB" \
-	"(a namespace is a private copy of Linux's network stack: its own interfaces, routes, ARP)"
-
-step "Step 3: the gateway's configuration"
+step "Step 2: the gateway's configuration"
 CONF="$SL_TMP/demo.ini"
-cat >"$CONF" <<'EOF'
-; Two ports. Each is a net_tap virtual NIC: DPDK owns one end, Linux the other.
+cat >"$CONF" <<'CONF_EOF'
+; Two ports, each a net_tap virtual NIC: DPDK owns one end, Linux the other.
 [global]
-idle = on            ; sleep a little when there is no traffic (a demo, not a benchmark)
+idle = on               ; sleep a little when there is no traffic (a demo, not a benchmark)
+mbufs = 65535
 
-[port.a]
-device  = net_tap0   ; the first --vdev on the command line
+; toward the clients
+[port.front]
+device  = net_tap0      ; the first --vdev on the command line
 address = 10.77.1.1/24
 
-[port.b]
+; toward the backends
+[port.back]
 device  = net_tap1
 address = 10.77.2.1/24
-EOF
+
+; an HTTP reverse proxy on the gateway's own address
+[vip.web]
+listen = 10.77.1.1:80
+mode   = http
+pool   = web
+
+; the built-in TCP echo service, to test the data path
+[vip.echo]
+listen = 10.77.1.1:7
+mode   = echo
+
+[pool.web]
+algorithm = roundrobin
+
+[backend.b11]
+pool    = web
+address = 10.77.2.11:8080
+[backend.b12]
+pool    = web
+address = 10.77.2.12:8080
+[backend.b13]
+pool    = web
+address = 10.77.2.13:8080
+CONF_EOF
 sed 's/^/    | /' "$CONF"
 
-step "Step 4: start sluice: lcore 0 runs the control plane and CLI, lcore 1 polls the ports"
-say "$SLUICE -l 0-1 --no-pci --in-memory --vdev=net_tap0,iface=$IFA --vdev=net_tap1,iface=$IFB \\" \
-	"    -- -f $CONF --cli-socket <socket>" \
-	"(EAL options before --, sluice's own after; --no-pci: never touch a real NIC)"
-sl_sluice_start "$CONF" -l 0-1 "--vdev=net_tap0,iface=$IFA" "--vdev=net_tap1,iface=$IFB" \
-	'--log-level=*:info' || sl_die "sluice did not start"
+step "Step 3: start sluice between two network namespaces"
+say "namespace 'client' is a Linux host on the front side (10.77.1.2)," \
+	"namespace 'backends' holds 10.77.2.11, .12 and .13 on the back side." \
+	"(a namespace is a private copy of Linux's network stack: its own interfaces, routes, ARP)" \
+	"" "sluice -l 0-1 --no-pci --in-memory --vdev=net_tap0,... --vdev=net_tap1,... -- -f demo.ini" \
+	"(EAL options before --, sluice's own after; --no-pci: never touch a real NIC;" \
+	" lcore 0 runs the control plane and the CLI, lcore 1 polls the ports)"
+sl_http_topology "$CONF" || sl_die "sluice did not start"
 say "it logged 'ready'; its own log lines so far (DPDK's EAL and tap driver lines left out):"
 grep -E '^(sluice|worker):' "$SL_LOG" | sed 's/^/    | /'
+say "" "after 'ready', the Linux end of each tap was moved into its namespace:"
+ip -n "$SL_NSC" -br addr show dev "$SL_IFC" | sed "s/^/    client:   /"
+ip -n "$SL_NSB" -br addr show dev "$SL_IFB" | sed "s/^/    backends: /"
 
-step "Step 5: hand the Linux end of each tap to its namespace and give it an address"
-say "(only now: DPDK creates the tap interfaces when the port starts)"
-sl_tap_to_ns "$IFA" "$NSA" 10.77.1.2/24 02:77:01:00:00:02
-sl_tap_to_ns "$IFB" "$NSB" 10.77.2.2/24 02:77:02:00:00:02
-ip -n "$NSA" -br addr show dev "$IFA" | sed "s/^/    host A: /"
-ip -n "$NSB" -br addr show dev "$IFB" | sed "s/^/    host B: /"
+step "Step 4: three nginx backends in the backend namespace, each answering with its name"
+mkdir -p "$SL_TMP/www/files"
+echo "a static file" >"$SL_TMP/www/files/small.txt"
+sl_http_backends_start "$SL_TMP/www" nginx || sl_die "nginx did not start"
+say "nginx on 10.77.2.11:8080, 10.77.2.12:8080, 10.77.2.13:8080"
 
-step "Step 6: what the gateway knows about its ports"
+step "Step 5: what the gateway knows about its ports"
 cli show port info all
 sl_cli clear port stats all >/dev/null
 
-step "Step 7: each host pings the gateway's address on its side"
-say "Linux first asks by ARP who has the gateway's address; sluice answers, then echoes ICMP."
-printf '\nhost A$ ping -c 5 10.77.1.1\n'
-ip netns exec "$NSA" ping -n -c 5 -i 0.2 -W 1 10.77.1.1 || sl_warn "ping from host A failed"
-printf '\nhost B$ ping -c 5 10.77.2.1\n'
-ip netns exec "$NSB" ping -n -c 5 -i 0.2 -W 1 10.77.2.1 || sl_warn "ping from host B failed"
+step "Step 6: the client pings the gateway"
+say "Linux first asks by ARP who has 10.77.1.1; sluice answers, then echoes ICMP."
+printf '\nclient$ ping -c 5 10.77.1.1\n'
+ip netns exec "$SL_NSC" ping -n -c 5 -i 0.2 -W 1 10.77.1.1 || sl_warn "ping failed"
 
-step "Step 8: the neighbours sluice learnt (compare the MACs with the hosts' own)"
+step "Step 7: the TCP echo service: sluice's own TCP stack talking to Linux's"
+printf '\nclient$ echo "hello through a user-space TCP" | socat - TCP:10.77.1.1:7\n'
+echo "hello through a user-space TCP" | ip netns exec "$SL_NSC" timeout 5 socat -t1 - TCP:10.77.1.1:7 |
+	sed 's/^/    /' || sl_warn "echo failed"
+
+step "Step 8: HTTP through the gateway: six requests, round robin over the three backends"
+for i in 1 2 3 4 5 6; do
+	printf 'client$ curl http://10.77.1.1/   ->  '
+	ip netns exec "$SL_NSC" curl -s -m 5 http://10.77.1.1/ || echo "(failed)"
+done
+say "" "each request was parsed by sluice, sent to the next backend over a keep-alive" \
+	"connection sluice opened itself and keeps in a pool, and the answer relayed back."
+printf '\nclient$ curl -sI http://10.77.1.1/files/small.txt\n'
+ip netns exec "$SL_NSC" curl -sI -m 5 http://10.77.1.1/files/small.txt | sed 's/^/    /'
+printf '\nclient$ a request with both Content-Length and Transfer-Encoding (request smuggling)\n'
+printf 'GET / HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n' |
+	ip netns exec "$SL_NSC" timeout 5 socat -t1 - TCP:10.77.1.1:80 | head -1 | sed 's/^/    /'
+say "refused by the gateway itself: no backend saw it"
+
+step "Step 9: what the gateway counted"
+cli show backends
+cli show vips
+cli show tcp stats
 cli show neighbours
-say "" "host A's MAC: $(sl_ns_mac "$NSA" "$IFA")   host B's MAC: $(sl_ns_mac "$NSB" "$IFB")"
-
-step "Step 9: the port counters: 5 echo requests + ARP in, 5 replies + ARP out, per port"
-cli show port stats all
 
 step "Step 10: the lcores and what each one does"
 cli show lcores
@@ -115,5 +152,5 @@ say "sluice exited with status $SL_SLUICE_RC; the end of its log:"
 tail -n 5 "$log" | sed 's/^/    | /'
 grep -Eq 'all [0-9]+ mbufs back in pool' "$log" || sl_warn "no 'mbufs back in pool' line in the log"
 
-step "Done. The namespaces are removed on exit."
+step "Done. The namespaces and nginx are removed on exit."
 say "Next: sudo scripts/test.sh runs every test; README.md shows how to run sluice by hand."
