@@ -135,6 +135,7 @@ d() { echo $(($(sl_tcp_stat "$2" "$1") - $(sl_tcp_stat "$3" "$1"))); } # d NAME 
 sl_log "== 1. before the flood"
 st_a=$(sl_cli show tcp stats)
 ps_a=$(sl_cli show port stats all)
+kdrop_a=$(sl_ns_counter "$NSC" "$IFC" tx_dropped)
 legit before 11
 st_b=$(sl_cli show tcp stats)
 expect_eq "cookies sent for a connection on an idle gateway" "$(d cookies_sent "$st_b" "$st_a")" 0
@@ -237,6 +238,8 @@ expect_eq "frames the gateway's port refused (TX-errors)" \
 expect_eq "port a RX-nombuf" $(($(sl_port_stat "$ps_g" a RX-nombuf) - $(sl_port_stat "$ps_a" a RX-nombuf))) 0
 cc=$(sl_cli show connections count)
 expect_eq "connections left at the end" "$(sl_conn_count "$cc")" 0
+kdrop=$(($(sl_ns_counter "$NSC" "$IFC" tx_dropped) - kdrop_a))
+nst=$(sl_cli show net stats)
 nftc=$(ip netns exec "$NSC" nft list table inet flood | awk '/counter packets/ { for (i = 1; i < NF; i++) if ($i == "packets") print $(i + 1) }')
 
 # ---- 4. stop -----------------------------------------------------------------------------
@@ -257,7 +260,10 @@ sl_log "gateway over the whole run: cookies sent $(d cookies_sent "$st_g" "$st_a
 	"validated $(d cookies_validated "$st_g" "$st_a"), SYN-ACK retransmits" \
 	"$(d rtx_syn "$st_g" "$st_a"), timed out (half-open) $(d timed_out "$st_g" "$st_a")," \
 	"passive opens $(d passive_opens "$st_g" "$st_a"), resets sent $(d resets_sent "$st_g" "$st_a")"
+sl_log "frames lost before the gateway: $kdrop dropped by Linux on its side of the tap (queue" \
+	"full), port a RX-missed $(($(sl_port_stat "$ps_g" a RX-missed) - $(sl_port_stat "$ps_a" a RX-missed)))"
 sl_log "gateway TCP drops: $(sl_tcp_stats_kv "$st_g" | grep '^drop_' | sed 's/^drop_//' | tr '\n' ' ')"
+sl_log "gateway net drops: $(printf '%s\n' "$nst" | sed -n 's/^ *drops: *//p' | tr '\n' ' ')"
 for f in "${LEGIT_FIG[@]}"; do sl_log "$f"; done
 
 if [ "$FAILS" -ne 0 ]; then
