@@ -41,6 +41,8 @@
  * it to its owner over ring[src][dst] (single producer, single consumer, so
  * per-flow order is kept), in bursts.
  */
+struct sl_worker;
+
 struct sl_steer {
 	unsigned int n_workers;
 	uint16_t n_ifaces;
@@ -59,6 +61,25 @@ struct sl_steer *sl_steer_create(unsigned int n_workers, const struct sl_net *ne
 				 const struct sl_rss *const *rss, int socket);
 /** Free it, and the packets still in its rings. After the workers stopped. */
 void sl_steer_destroy(struct sl_steer *st);
+
+/**
+ * The worker owning a TCP packet lib/net validated on @p iface (l2_len and
+ * l3_len set, data at the Ethernet header); UINT32_MAX when too short to hash.
+ */
+unsigned int sl_steer_owner(const struct sl_steer *st, uint16_t iface, const struct rte_mbuf *m);
+
+/** Compare the device's RSS hash of @p m with sl_rss's; switch to software on a mismatch. */
+void sl_steer_selftest(struct sl_worker *w, uint16_t iface, const struct rte_mbuf *m);
+
+/**
+ * Hand @p m to worker @p owner: buffered, enqueued when SL_BURST are waiting
+ * or at sl_steer_flush(). Context: worker w's lcore.
+ */
+void sl_steer_push(struct sl_worker *w, unsigned int owner, struct rte_mbuf *m);
+void sl_steer_flush(struct sl_worker *w);
+
+/** Take up to @p max packets other workers handed to w. Context: worker w's lcore. */
+unsigned int sl_steer_pull(struct sl_worker *w, struct rte_mbuf **pkts, unsigned int max);
 
 /** One (port, queue) pair a worker polls. */
 struct sl_worker_port {

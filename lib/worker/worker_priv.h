@@ -11,4 +11,9 @@ int sl_worker_tcp_init(struct sl_worker *w, const struct sl_config *conf,
 /* Free it; after the lcore stopped. Idempotent. */
 void sl_worker_tcp_fini(struct sl_worker *w);
 
+/* steer.c (the loop's side; sl_steer_create/destroy are public) */
+extern int sl_worker_logtype;
+#define WLOG(level, fmt, ...) \
+	rte_log(RTE_LOG_##level, sl_worker_logtype, "worker: " fmt "\n", ##__VA_ARGS__)
+
 #endif /* SL_WORKER_PRIV_H */

@@ -57,7 +57,7 @@ done
 sl_sluice_bin
 sl_cleanup_trap_dpdk
 sl_tmpdir
-sl_hugepages_ensure || sl_die "hugepages are not available (run scripts/setup.sh)"
+sl_hugepages_ensure "$SL_HUGEPAGES_MIN" || sl_die "hugepages are not available (run scripts/setup.sh)"
 sl_dpdk_rundirs_reap_stale
 T0=$SECONDS
 
@@ -85,7 +85,7 @@ if [ "$RC" = 0 ]; then pass "--check of multiworker.ini"; else
 	sl_die "--check of multiworker.ini: exit status $RC"
 fi
 
-# ---- namespaces and nginx (kept across both gateway runs) ------------------------------
+# ---- namespaces (kept across both gateway runs; nginx is started afresh for each) -------
 IFC="sl_mc$$"
 IFB="sl_mb$$"
 MACC=02:77:01:00:00:02 # net_tap gives the kernel side the port's own MAC: the Linux
@@ -94,9 +94,6 @@ sl_ns_create mc
 NSC=$SL_NS_LAST
 sl_ns_create mb
 NSB=$SL_NS_LAST
-# nginx outlives the tap interfaces (a tap disappears with its sluice): it binds its
-# addresses before they exist, and its listeners stay when they go and come back.
-ip netns exec "$NSB" sysctl -qw net.ipv4.ip_nonlocal_bind=1 || sl_die "ip_nonlocal_bind in $NSB"
 ip netns exec "$NSC" sysctl -qw net.ipv4.ip_local_port_range="1024 65000" || true
 
 nginx_conf() { # nginx_conf N: $SL_TMP/nginxN/nginx.conf for backend-N on 10.77.2.N:8080
@@ -133,13 +130,10 @@ http {
 }
 EOF
 }
-for n in 11 12; do
-	nginx_conf $n
-	SL_LOGS+=("$SL_TMP/nginx$n/error.log")
-	sl_nginx_start "$NSB" "$SL_TMP/nginx$n/nginx.conf" "10.77.2.$n:8080" || sl_die "cannot start nginx backend-$n"
-done
+SL_LOGS+=("$SL_TMP/nginx11/error.log" "$SL_TMP/nginx12/error.log")
 
-# gw_start LABEL EAL-ARG...: sluice with CONF, both taps into their namespaces.
+# gw_start LABEL EAL-ARG...: sluice with CONF, both taps into their namespaces, nginx.
+NGINX_PIDS=()
 gw_start() {
 	local label=$1 i
 	shift
@@ -161,6 +155,14 @@ gw_start() {
 	# connections opening at once on two shared cores (wrk then sees timeouts).
 	ip -n "$NSC" link set dev "$IFC" txqueuelen 10000
 	ip -n "$NSB" link set dev "$IFB" txqueuelen 10000
+	# A fresh nginx per run: the connections the previous gateway left open when it exited
+	# must not meet this run's SYNs (Linux would answer them with an ACK of the old
+	# connection, the gateway with a RST).
+	for n in 11 12; do
+		nginx_conf $n
+		sl_nginx_start "$NSB" "$SL_TMP/nginx$n/nginx.conf" "10.77.2.$n:8080" || sl_die "cannot start nginx backend-$n"
+		NGINX_PIDS+=("$SL_NGINX_PID")
+	done
 	local body
 	body=$(ip netns exec "$NSC" curl -s --max-time 5 http://10.77.1.1/)
 	case $body in
@@ -169,11 +171,14 @@ gw_start() {
 	esac
 }
 
-# gw_stop LABEL: SIGTERM, exit status, mbuf accounting, runtime directory removed.
+# gw_stop LABEL: SIGTERM, exit status, mbuf accounting, runtime directory removed; nginx
+# stopped.
 gw_stop() {
-	local label=$1 log=$SL_LOG dir
+	local label=$1 log=$SL_LOG dir p i
 	dir=$(sl_dpdk_rundir "$SL_DPDK_PREFIX")
 	sl_sluice_stop_rundir 20
+	for p in "${NGINX_PIDS[@]}"; do sl_pid_stop "$p" 10; done
+	NGINX_PIDS=()
 	expect_eq "$label: exit status of sluice after SIGTERM" "$SL_SLUICE_RC" 0
 	if grep -Eq 'all [0-9]+ mbufs back in pool' "$log"; then
 		pass "$label: $(grep -Eo 'all [0-9]+ mbufs back in pool' "$log" | tail -n 1)"
@@ -182,8 +187,12 @@ gw_stop() {
 		grep -i mbuf "$log" | sed 's/^/    | /' >&2
 	fi
 	if [ -e "$dir" ]; then fail "$label: DPDK runtime directory $dir still exists"; else pass "$label: DPDK runtime directory $dir removed"; fi
-	# The next run reuses the log's name: keep this one.
-	cp "$log" "$SL_TMP/sluice-$label.log" && SL_LOGS+=("$SL_TMP/sluice-$label.log")
+	# The next run reuses the log's name: keep this one under the run's label.
+	mv "$log" "$SL_TMP/sluice-$label.log" || return 0
+	for i in "${!SL_LOGS[@]}"; do
+		if [ "${SL_LOGS[$i]}" = "$log" ]; then unset 'SL_LOGS[i]'; fi
+	done
+	SL_LOGS+=("$SL_TMP/sluice-$label.log")
 }
 
 # wrk_run LABEL: wrk -t2 -c200 -d10s --latency from the client namespace; sets RPS, P99.

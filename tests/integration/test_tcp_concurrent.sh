@@ -25,7 +25,9 @@
 #
 # Run by meson (suite integration) with SLUICE and SL_SRC set, or by hand as root:
 #   SLUICE=build/app/sluice bash tests/integration/test_tcp_concurrent.sh
-# Environment: SL_TCP_CONNS (default 500), SL_TCP_CONN_KB (default 256).
+# Environment: SL_TCP_CONNS (default 500), SL_TCP_CONN_KB (default 256), SL_TCP_CAPTURE=1
+#   records the burst with tcpdump (headers only) on the client's side of the tap into the
+#   log folder (implies SL_KEEP_TMP=1).
 # Exit 0 pass, 1 fail, 77 skip (not root, or a tool missing).
 
 SL_NAME=test_tcp_concurrent
@@ -102,6 +104,13 @@ sl_log "== $CONNS concurrent connections x $KB KiB each way"
 st0=$(sl_cli show tcp stats)
 ps0=$(sl_cli show port stats all)
 out="$SL_TMP/concurrent.json"
+CAP_PID=
+if [ -n "${SL_TCP_CAPTURE:-}" ] && command -v tcpdump >/dev/null; then
+	SL_KEEP_TMP=1
+	sl_bg_start CAP_PID ip netns exec "$NSC" timeout 300 tcpdump -i "$IFC" -s 96 -U -w \
+		"$SL_TMP/concurrent.pcap" tcp 2>/dev/null
+	sleep 0.5
+fi
 kdrop0=$(sl_ns_counter "$NSC" "$IFC" tx_dropped)
 sl_bg_start CPID ip netns exec "$NSC" timeout 90 python3 "$CLIENT" concurrent 10.77.1.1 7 \
 	--conns "$CONNS" --bytes "$BYTES" --timeout 60 --connect-timeout 30 >"$out" 2>"$out.err"
@@ -121,6 +130,11 @@ while kill -0 "$CPID" 2>/dev/null; do
 done
 rc=0
 sl_bg_wait "$CPID" || rc=$?
+if [ -n "$CAP_PID" ]; then
+	sleep 0.2
+	kill -INT "$CAP_PID" 2>/dev/null
+	sl_bg_wait "$CAP_PID"
+fi
 st1=$(sl_cli show tcp stats)
 ps1=$(sl_cli show port stats all)
 show "client" "$(cat "$out")"
