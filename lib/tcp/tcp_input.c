@@ -390,6 +390,7 @@ ack_process(struct sl_tcp_conn *c, const struct tcp_seg *s)
 		}
 		tcp_sndq_ack(c, RTE_MIN(acked, c->snd_q));
 		c->snd_una = ack;
+		c->una_rtx_tick = 0;
 		if (SEQ_LT(c->snd_nxt, c->snd_una))
 			c->snd_nxt = c->snd_una;
 		if (SEQ_LT(c->rtx_nxt, c->snd_una))
@@ -437,14 +438,33 @@ ack_process(struct sl_tcp_conn *c, const struct tcp_seg *s)
 			if (c->snd_una != c->snd_max)
 				tcp_timer_arm(t, c, TCP_T_RTX, c->rto);
 		}
-	} else if (ack == c->snd_una && s->len == 0 && !(s->flags & (TH_SYN | TH_FIN)) &&
-		   c->snd_max != c->snd_una && (win == c->snd_wnd || new_sack)) {
-		/* Duplicate ACK (RFC 5681 2, RFC 6675 2). */
+	} else if (ack == c->snd_una && !(s->flags & (TH_SYN | TH_FIN)) &&
+		   c->snd_max != c->snd_una &&
+		   ((s->len == 0 && win == c->snd_wnd) || new_sack)) {
+		/*
+		 * Duplicate ACK (RFC 5681 2), or with SACK any ACK that reports
+		 * new SACK information (RFC 6675 2 "duplicate acknowledgment"
+		 * counts segments carrying data too): in a bidirectional flow,
+		 * such as echo, nearly every ACK rides on data, and loss would
+		 * otherwise only ever be found by the RTO.
+		 */
 		if (c->dupacks < 255)
 			c->dupacks++;
+		/*
+		 * Early retransmit (RFC 5827 3.1): with fewer than four segments
+		 * outstanding and nothing new to send, three duplicate ACKs can
+		 * never come, so the threshold is the outstanding count less one;
+		 * otherwise a small window (after a timeout, say) waits for the RTO
+		 * on every loss.
+		 */
+		uint32_t oseg = (c->snd_max - c->snd_una + c->mss - 1) / c->mss;
+		uint32_t thresh = TCP_DUPTHRESH;
+
+		if (oseg < 4 && c->snd_nxt == c->snd_una + c->snd_q)
+			thresh = RTE_MAX(oseg, 2u) - 1;
 		if (!(c->flags & CF_IN_RECOVERY) && SEQ_GEQ(ack, c->recover) &&
-		    (c->dupacks >= TCP_DUPTHRESH ||
-		     ((c->flags & CF_SACK) && score_bytes(c) > (TCP_DUPTHRESH - 1) * c->mss))) {
+		    (c->dupacks >= thresh ||
+		     ((c->flags & CF_SACK) && score_bytes(c) > (thresh - 1) * c->mss))) {
 			/* RFC 5681 3.2 / RFC 6675 5 step 4: enter recovery. */
 			uint32_t flight = c->snd_max - c->snd_una;
 
@@ -454,6 +474,17 @@ ack_process(struct sl_tcp_conn *c, const struct tcp_seg *s)
 			c->recover = c->snd_max;
 			c->rtx_nxt = c->snd_una;
 			c->flags |= CF_IN_RECOVERY;
+			tcp_retransmit_una(c);
+		} else if ((c->flags & CF_IN_RECOVERY) && new_sack && c->una_rtx_tick != 0 &&
+			   (t->tick - c->una_rtx_tick) * 1000 > (uint64_t)c->srtt * 5 / 4 + 1000) {
+			/*
+			 * The retransmission of the first hole was lost too: later
+			 * data keeps being SACKed well over an RTT after it went out
+			 * (the time-based rule of RACK, RFC 8985 6.2, for the one
+			 * segment that matters most). Resend it rather than wait for
+			 * the RTO, which would collapse cwnd to one segment.
+			 */
+			c->rtx_nxt = c->snd_una;
 			tcp_retransmit_una(c);
 		}
 	}
@@ -480,6 +511,15 @@ deliver(struct sl_tcp_conn *c, struct rte_mbuf *m, uint32_t len)
 }
 
 /* Queue an out-of-order range, trimmed against the ranges already held. */
+/* Append chain b to chain a (both reassembly entries). */
+static void
+ooo_chain(struct rte_mbuf *a, struct rte_mbuf *b)
+{
+	rte_pktmbuf_lastseg(a)->next = b;
+	a->pkt_len += b->pkt_len;
+	a->nb_segs = (uint16_t)RTE_MIN((uint32_t)a->nb_segs + b->nb_segs, (uint32_t)UINT16_MAX);
+}
+
 static void
 ooo_insert(struct sl_tcp_conn *c, uint32_t seq, uint32_t len, struct rte_mbuf *m)
 {
@@ -513,6 +553,35 @@ ooo_insert(struct sl_tcp_conn *c, uint32_t seq, uint32_t len, struct rte_mbuf *m
 	if (len == 0 || m == NULL) {
 		if (m != NULL)
 			rte_pktmbuf_free(m);
+		return;
+	}
+	/*
+	 * An entry is a range, not a segment: data contiguous with a queued
+	 * range extends it (its mbuf chain grows), so TCP_OOO_MAX bounds the
+	 * holes, and the whole window can be held past a gap.
+	 */
+	if (i > 0 && c->ooo[i - 1].seq + c->ooo[i - 1].len == seq) {
+		struct tcp_ooo *prev = &c->ooo[i - 1];
+
+		ooo_chain(prev->m, m);
+		prev->len += len;
+		if (i < c->nooo && prev->seq + prev->len == c->ooo[i].seq) {
+			ooo_chain(prev->m, c->ooo[i].m);
+			prev->len += c->ooo[i].len;
+			memmove(&c->ooo[i], &c->ooo[i + 1], (c->nooo - i - 1) * sizeof(c->ooo[0]));
+			c->nooo--;
+		}
+		c->last_ooo_seq = seq;
+		t->st.ooo_segs++;
+		return;
+	}
+	if (i < c->nooo && end == c->ooo[i].seq) {
+		ooo_chain(m, c->ooo[i].m);
+		c->ooo[i].m = m;
+		c->ooo[i].seq = seq;
+		c->ooo[i].len += len;
+		c->last_ooo_seq = seq;
+		t->st.ooo_segs++;
 		return;
 	}
 	if (c->nooo == TCP_OOO_MAX) {

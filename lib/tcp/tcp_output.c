@@ -140,7 +140,7 @@ sack_blocks(const struct sl_tcp_conn *c, uint32_t blk[][2], uint32_t max)
 }
 
 static uint32_t
-data_options(struct sl_tcp_conn *c, uint8_t *o, uint8_t flags, uint32_t tsval)
+data_options(struct sl_tcp_conn *c, uint8_t *o, uint8_t flags, uint32_t tsval, uint32_t room)
 {
 	uint32_t n = 0;
 
@@ -155,9 +155,15 @@ data_options(struct sl_tcp_conn *c, uint8_t *o, uint8_t flags, uint32_t tsval)
 		memcpy(o + n + 4, &e, 4);
 		n += 8;
 	}
-	if ((c->flags & CF_SACK) && c->nooo > 0 && !(flags & TH_RST)) {
+	/*
+	 * Only the SACK blocks that fit: options and payload together stay
+	 * within the MTU (the payload was sized by send_mss(), this is the
+	 * guard for segments sized before a hole appeared).
+	 */
+	if ((c->flags & CF_SACK) && c->nooo > 0 && !(flags & TH_RST) && room >= n + 12) {
 		uint32_t blk[TCP_SACK_MAX][2];
-		uint32_t nb = sack_blocks(c, blk, (c->flags & CF_TS) ? 3 : 4);
+		uint32_t cap = RTE_MIN((c->flags & CF_TS) ? 3u : 4u, (room - n - 4) / 8);
+		uint32_t nb = sack_blocks(c, blk, cap);
 
 		o[n++] = TCP_OPT_NOP;
 		o[n++] = TCP_OPT_NOP;
@@ -338,7 +344,8 @@ tcp_xmit(struct sl_tcp_conn *c, uint32_t seq, uint32_t len, uint8_t flags)
 	if (flags & TH_SYN)
 		optlen = syn_options(c, opt, !!(flags & TH_ACK), tsval);
 	else
-		optlen = data_options(c, opt, flags, tsval);
+		optlen = data_options(c, opt, flags, tsval,
+				      RTE_MIN(40u, t->p.mtu - 40u > len ? t->p.mtu - 40u - len : 0u));
 	if (flags & TH_RST) {
 		win = 0;
 	} else if (flags & TH_SYN) {
@@ -543,6 +550,27 @@ sacked_bytes(const struct sl_tcp_conn *c)
 }
 
 /*
+ * Payload bytes a segment may carry now: the negotiated MSS (timestamps
+ * already taken off) less the SACK option the segment will carry while out
+ * of order data is queued, so a full segment plus its options never exceeds
+ * the MTU (as Linux's tcp_current_mss() does).
+ */
+static uint32_t
+send_mss(const struct sl_tcp_conn *c)
+{
+	uint32_t nr = 0, opt;
+
+	if (!(c->flags & CF_SACK) || c->nooo == 0)
+		return c->mss;
+	for (uint32_t i = 0; i < c->nooo; i++)
+		if (i == 0 || c->ooo[i - 1].seq + c->ooo[i - 1].len != c->ooo[i].seq)
+			nr++;
+	nr = RTE_MIN(nr, (c->flags & CF_TS) ? 3u : 4u);
+	opt = 4 + 8 * nr;
+	return c->mss > opt + 64 ? c->mss - opt : c->mss;
+}
+
+/*
  * The next hole to retransmit in recovery, from max(rtx_nxt, snd_una).
  * With SACK (RFC 6675 NextSeg rule 1, simplified): unSACKed data below the
  * highest SACKed byte counts as lost. Without SACK (RFC 6582): the first
@@ -557,7 +585,7 @@ next_hole(const struct sl_tcp_conn *c, uint32_t *hs, uint32_t *hl)
 		if (SEQ_GT(start, c->snd_una) || c->snd_max == c->snd_una)
 			return 0;
 		*hs = start;
-		*hl = RTE_MIN((uint32_t)c->mss, c->snd_max - start);
+		*hl = RTE_MIN(send_mss(c), c->snd_max - start);
 		return 1;
 	}
 	for (uint32_t i = 0; i < c->nscore; i++) {
@@ -565,7 +593,7 @@ next_hole(const struct sl_tcp_conn *c, uint32_t *hs, uint32_t *hl)
 			continue;
 		if (SEQ_LT(start, c->score[i][0])) {
 			*hs = start;
-			*hl = RTE_MIN((uint32_t)c->mss, c->score[i][0] - start);
+			*hl = RTE_MIN(send_mss(c), c->score[i][0] - start);
 			return 1;
 		}
 		start = c->score[i][1];
@@ -628,7 +656,7 @@ tcp_retransmit_una(struct sl_tcp_conn *c)
 
 	if (!next_hole(c, &hs, &hl)) {
 		hs = c->snd_una;
-		hl = RTE_MIN((uint32_t)c->mss, c->snd_max - c->snd_una);
+		hl = RTE_MIN(send_mss(c), c->snd_max - c->snd_una);
 	}
 	if (hl == 0)
 		return 0;
@@ -636,6 +664,8 @@ tcp_retransmit_una(struct sl_tcp_conn *c)
 	c->t->st.rtx_fast++;
 	c->retransmits++;
 	c->flags &= ~CF_RTT_TIMING;
+	if (hs == c->snd_una)
+		c->una_rtx_tick = c->t->tick;
 	return xmit_range(c, hs, hl);
 }
 
@@ -664,7 +694,7 @@ tcp_output(struct sl_tcp_conn *c)
 	}
 	for (;;) {
 		uint32_t data_end = c->snd_una + c->snd_q;
-		uint32_t room, usable, avail, len, hs, hl, cw;
+		uint32_t room, usable, avail, len, hs, hl, cw, smss;
 
 		if (c->flags & CF_IN_RECOVERY) {
 			uint32_t pipe = pipe_bytes(c);
@@ -691,11 +721,12 @@ tcp_output(struct sl_tcp_conn *c)
 		room = RTE_MIN(usable, cw);
 		avail = SEQ_LT(c->snd_nxt, data_end) ? data_end - c->snd_nxt : 0;
 		len = RTE_MIN(avail, room);
-		len = RTE_MIN(len, (uint32_t)c->mss);
+		smss = send_mss(c);
+		len = RTE_MIN(len, smss);
 		if (len > 0) {
 			uint8_t flags = 0;
 
-			if (len < c->mss && len < avail && len < c->max_snd_wnd / 2 &&
+			if (len < smss && len < avail && len < c->max_snd_wnd / 2 &&
 			    !(c->flags & CF_FORCE))
 				break;
 			c->flags &= ~CF_FORCE;

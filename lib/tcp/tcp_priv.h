@@ -154,6 +154,7 @@ struct sl_tcp_conn {
 
 	/* RTT, RFC 6298, in microseconds; rto in ticks (ms). */
 	uint32_t srtt, rttvar, rto;
+	uint64_t una_rtx_tick;		/* when snd_una's segment was last resent; 0: not */
 	uint32_t rtt_seq;
 	uint64_t rtt_tick;
 	uint64_t oow_tick;		/* last reply to an out-of-window ACK */
