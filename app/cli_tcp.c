@@ -34,9 +34,9 @@ tcp_stats_print(struct cmdline *cl, const char *title, const struct sl_tcp_stats
 		       "  challenge ACKs: %" PRIu64 "\n", s->rst_sent, s->rst_rcvd,
 		       s->challenge_acks);
 	cmdline_printf(cl, "  retransmits: %" PRIu64 " (timeout %" PRIu64 ", fast %" PRIu64
-		       ", SYN %" PRIu64 ")  persist probes: %" PRIu64 "\n",
-		       s->rtx_timeout + s->rtx_fast + s->rtx_syn, s->rtx_timeout, s->rtx_fast,
-		       s->rtx_syn, s->persist_probes);
+		       ", SYN %" PRIu64 ")  persist probes: %" PRIu64 "  tail loss probes: %" PRIu64
+		       "\n", s->rtx_timeout + s->rtx_fast + s->rtx_syn, s->rtx_timeout, s->rtx_fast,
+		       s->rtx_syn, s->persist_probes, s->tlp_probes);
 	cmdline_printf(cl, "  out of order: %" PRIu64 "  duplicates: %" PRIu64
 		       "  SACK blocks in: %" PRIu64 "\n", s->ooo_segs, s->dup_segs,
 		       s->sack_blocks_rcvd);

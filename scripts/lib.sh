@@ -518,7 +518,7 @@ sl_tcp_stats_kv() {
 		/^ *segments in:/ { nums("segments_in segments_out payload_in payload_out") }
 		/^ *active opens:/ { nums("active_opens passive_opens established timed_out") }
 		/^ *resets sent:/ { nums("resets_sent resets_received challenge_acks") }
-		/^ *retransmits:/ { nums("retransmits rtx_timeout rtx_fast rtx_syn persist_probes") }
+		/^ *retransmits:/ { nums("retransmits rtx_timeout rtx_fast rtx_syn persist_probes tlp_probes") }
 		/^ *out of order:/ { nums("out_of_order duplicates sack_blocks_in") }
 		/^ *SYN cookies sent:/ { nums("cookies_sent cookies_validated tw_reclaimed tw_overflow") }
 		/^ *drops:/ {
@@ -734,4 +734,51 @@ sl_cleanup_trap_dpdk() {
 	trap sl_cleanup_dpdk EXIT
 	trap 'exit 130' INT
 	trap 'exit 143' TERM
+}
+
+# ---- Benchmark helpers (scripts/bench.sh) ------------------------------------------------
+#   sl_veth_add NS_A IF_A NS_B IF_B  a veth pair created straight into two namespaces (it
+#                                    never exists in the root namespace), both ends up
+#   sl_sluice_start_ns NS CONF [EAL ARG...]
+#                                    sl_sluice_start with sluice running inside NS (ip netns
+#                                    exec execs it: SL_SLUICE_PID is sluice's own PID)
+#   sl_pid_cpu_ticks PID             utime + stime of PID (all its threads), clock ticks
+#                                    (/proc/PID/stat fields 14 and 15; `getconf CLK_TCK` a second)
+#   sl_lcores_busy TEXT              from `show lcores` output: "BUSY_CYCLES TSC_HZ", the busy
+#                                    cycles summed over the workers; nothing when TEXT has none
+
+sl_veth_add() {
+	local nsa=$1 ifa=$2 nsb=$3 ifb=$4
+	ip link add "$ifa" netns "$nsa" type veth peer name "$ifb" netns "$nsb" || return 1
+	ip netns exec "$nsa" sysctl -qw "net.ipv6.conf.$ifa.disable_ipv6=1" >/dev/null 2>&1 || true
+	ip netns exec "$nsb" sysctl -qw "net.ipv6.conf.$ifb.disable_ipv6=1" >/dev/null 2>&1 || true
+	ip -n "$nsa" link set dev "$ifa" up || return 1
+	ip -n "$nsb" link set dev "$ifb" up
+}
+
+sl_sluice_start_ns() {
+	local ns=$1 wrapper
+	shift
+	sl_sluice_bin
+	sl_tmpdir
+	# A one-line wrapper in place of the binary, so that sl_sluice_start does the rest
+	# (socket, log, ready wait) unchanged.
+	wrapper="$SL_TMP/sluice-in-$ns"
+	printf '#!/bin/sh\nexec ip netns exec %q %q "$@"\n' "$ns" "$SLUICE" >"$wrapper" || return 1
+	chmod +x "$wrapper" || return 1
+	SLUICE=$wrapper sl_sluice_start "$@"
+}
+
+sl_pid_cpu_ticks() {
+	# The command name (field 2) may hold blanks: count fields after its closing ')'.
+	awk '{ sub(/^.*\) /, ""); print $12 + $13 }' "/proc/$1/stat" 2>/dev/null
+}
+
+sl_lcores_busy() {
+	printf '%s\n' "$1" | awk '
+		/^ *busy: [0-9]+ cycles/ {
+			n++; busy += $2
+			if (match($0, /at [0-9]+ Hz/)) hz = substr($0, RSTART + 3, RLENGTH - 6)
+		}
+		END { if (n) printf "%.0f %s\n", busy, hz }'
 }

@@ -219,6 +219,7 @@ struct sl_tcp_stats {
 	uint64_t rtx_syn;		/**< SYN and SYN-ACK retransmissions */
 	uint64_t timeouts;		/**< connections given up on */
 	uint64_t persist_probes;
+	uint64_t tlp_probes;		/**< tail loss probes sent (RFC 8985 7) */
 	uint64_t dup_segs;		/**< segments entirely duplicate */
 	uint64_t ooo_segs;		/**< segments queued out of order */
 	uint64_t sack_blocks_rcvd;

@@ -390,7 +390,13 @@ ack_process(struct sl_tcp_conn *c, const struct tcp_seg *s)
 		}
 		tcp_sndq_ack(c, RTE_MIN(acked, c->snd_q));
 		c->snd_una = ack;
-		c->una_rtx_tick = 0;
+		/*
+		 * In recovery the new first hole may have been resent already (it
+		 * lies below rtx_nxt): then its resend is at most as recent as the
+		 * latest one, which is what the lost-retransmission rule needs.
+		 */
+		c->una_rtx_tick = (c->flags & CF_IN_RECOVERY) && SEQ_GT(c->rtx_nxt, ack) ?
+				  c->last_rtx_tick : 0;
 		if (SEQ_LT(c->snd_nxt, c->snd_una))
 			c->snd_nxt = c->snd_una;
 		if (SEQ_LT(c->rtx_nxt, c->snd_una))
@@ -433,10 +439,12 @@ ack_process(struct sl_tcp_conn *c, const struct tcp_seg *s)
 			c->cwnd = RTE_MIN(c->cwnd, 1u << 30);
 		}
 		/* RFC 6298 5.2 / 5.3. */
+		c->flags &= ~CF_TLP_SENT;
 		if (!(c->flags & CF_PERSIST)) {
 			tcp_timer_cancel(c, TCP_T_RTX);
+			c->flags &= ~CF_TLP;
 			if (c->snd_una != c->snd_max)
-				tcp_timer_arm(t, c, TCP_T_RTX, c->rto);
+				tcp_arm_rtx_or_pto(c);
 		}
 	} else if (ack == c->snd_una && !(s->flags & (TH_SYN | TH_FIN)) &&
 		   c->snd_max != c->snd_una &&

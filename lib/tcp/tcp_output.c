@@ -527,6 +527,35 @@ rto_cur(const struct sl_tcp_conn *c)
 	return (uint32_t)RTE_MIN(r, (uint64_t)c->t->p.rto_max_ms);
 }
 
+/*
+ * Arm the retransmission timer for data in flight: the RTO, or earlier a
+ * tail loss probe (RFC 8985 7.2: PTO = 2 SRTT, plus the peer's delayed ACK
+ * when one segment is out, never later than the RTO). A probe turns the loss
+ * of the last segments of a flight, which no duplicate ACK can reveal, into
+ * SACK-driven recovery instead of a timeout that collapses cwnd.
+ */
+void
+tcp_arm_rtx_or_pto(struct sl_tcp_conn *c)
+{
+	struct sl_tcp *t = c->t;
+	uint32_t ms = rto_cur(c);
+
+	c->flags &= ~CF_TLP;
+	if ((c->flags & CF_SACK) && !(c->flags & (CF_IN_RECOVERY | CF_TLP_SENT | CF_PERSIST)) &&
+	    c->backoff == 0 && c->srtt != 0 &&
+	    (c->state == SL_TCP_ESTABLISHED || c->state == SL_TCP_CLOSE_WAIT)) {
+		uint32_t pto = RTE_MAX(2 * (c->srtt / 1000 + 1), 10u);
+
+		if (c->snd_max - c->snd_una <= c->mss)
+			pto += t->p.delack_ms;
+		if (pto < ms) {
+			ms = pto;
+			c->flags |= CF_TLP;
+		}
+	}
+	tcp_timer_arm(t, c, TCP_T_RTX, ms);
+}
+
 static void
 arm_rtx(struct sl_tcp_conn *c)
 {
@@ -536,7 +565,41 @@ arm_rtx(struct sl_tcp_conn *c)
 		tcp_timer_cancel(c, TCP_T_RTX);
 	}
 	if (!c->tm[TCP_T_RTX].armed)
-		tcp_timer_arm(c->t, c, TCP_T_RTX, rto_cur(c));
+		tcp_arm_rtx_or_pto(c);
+}
+
+static uint32_t send_mss(const struct sl_tcp_conn *c);
+static int xmit_range(struct sl_tcp_conn *c, uint32_t seq, uint32_t len);
+
+/* The probe timeout fired: send one new segment if we can, else resend the last. */
+static void
+tlp_fire(struct sl_tcp *t, struct sl_tcp_conn *c)
+{
+	uint32_t flight = c->snd_max - c->snd_una, len;
+
+	c->flags &= ~CF_TLP;
+	c->flags |= CF_TLP_SENT;
+	t->st.tlp_probes++;
+	if (SEQ_LT(c->snd_nxt, c->snd_una + c->snd_q) &&
+	    SEQ_LT(c->snd_nxt, c->snd_una + c->snd_wnd)) {
+		c->flags |= CF_FORCE;
+		if (tcp_output(c) > 0) {
+			c->flags &= ~CF_FORCE;
+			tcp_timer_cancel(c, TCP_T_RTX);
+			tcp_timer_arm(t, c, TCP_T_RTX, rto_cur(c));
+			return;
+		}
+		c->flags &= ~CF_FORCE;
+	}
+	len = RTE_MIN(send_mss(c), flight);
+	if (len > 0) {
+		c->retransmits++;
+		c->last_rtx_tick = t->tick;
+		c->flags &= ~CF_RTT_TIMING;
+		xmit_range(c, c->snd_max - len, len);
+	}
+	tcp_timer_cancel(c, TCP_T_RTX);
+	tcp_timer_arm(t, c, TCP_T_RTX, rto_cur(c));
 }
 
 static uint32_t
@@ -663,6 +726,7 @@ tcp_retransmit_una(struct sl_tcp_conn *c)
 	c->rtx_nxt = hs + hl;
 	c->t->st.rtx_fast++;
 	c->retransmits++;
+	c->last_rtx_tick = c->t->tick;
 	c->flags &= ~CF_RTT_TIMING;
 	if (hs == c->snd_una)
 		c->una_rtx_tick = c->t->tick;
@@ -705,6 +769,7 @@ tcp_output(struct sl_tcp_conn *c)
 				c->rtx_nxt = hs + hl;
 				t->st.rtx_fast++;
 				c->retransmits++;
+	c->last_rtx_tick = c->t->tick;
 				if (xmit_range(c, hs, hl) < 0)
 					break;
 				sent++;
@@ -738,6 +803,7 @@ tcp_output(struct sl_tcp_conn *c)
 			if (SEQ_LT(c->snd_nxt, c->snd_max)) {
 				t->st.rtx_timeout++;
 				c->retransmits++;
+	c->last_rtx_tick = c->t->tick;
 			} else if (!(c->flags & (CF_RTT_TIMING | CF_TS))) {
 				c->flags |= CF_RTT_TIMING;
 				c->rtt_seq = c->snd_nxt;
@@ -863,6 +929,8 @@ tcp_timer_fire(struct sl_tcp *t, struct sl_tcp_conn *c, enum tcp_timer_kind k)
 	case TCP_T_RTX:
 		if (c->flags & CF_PERSIST)
 			persist_timeout(t, c);
+		else if ((c->flags & CF_TLP) && c->snd_max != c->snd_una)
+			tlp_fire(t, c);
 		else
 			rtx_timeout(t, c);
 		break;

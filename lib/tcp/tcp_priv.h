@@ -117,6 +117,8 @@ struct tcp_ooo {
 #define CF_IN_HASH	(1u << 16)
 #define CF_OOO_FIN	(1u << 17)	/* a FIN was seen at ooo_fin_seq */
 #define CF_FORCE	(1u << 18)	/* persist expiry: SWS override */
+#define CF_TLP		(1u << 19)	/* the RTX timer is a tail loss probe timeout */
+#define CF_TLP_SENT	(1u << 20)	/* a probe is out: none again until snd_una moves */
 
 struct sl_tcp_conn {
 	struct sl_tcp *t;
@@ -155,6 +157,7 @@ struct sl_tcp_conn {
 	/* RTT, RFC 6298, in microseconds; rto in ticks (ms). */
 	uint32_t srtt, rttvar, rto;
 	uint64_t una_rtx_tick;		/* when snd_una's segment was last resent; 0: not */
+	uint64_t last_rtx_tick;		/* when any segment was last resent */
 	uint32_t rtt_seq;
 	uint64_t rtt_tick;
 	uint64_t oow_tick;		/* last reply to an out-of-window ACK */
@@ -231,6 +234,7 @@ int tcp_send_syncookie_synack(struct sl_tcp *t, const struct tcp_seg *s, uint32_
 int tcp_send_probe(struct sl_tcp_conn *c);
 int tcp_xmit_synack_again(struct sl_tcp_conn *c);
 int tcp_retransmit_una(struct sl_tcp_conn *c);
+void tcp_arm_rtx_or_pto(struct sl_tcp_conn *c);
 void tcp_ack_later(struct sl_tcp_conn *c);
 uint32_t tcp_rcv_wnd_calc(const struct sl_tcp_conn *c);
 uint32_t tcp_ts_now(const struct sl_tcp *t);
