@@ -115,9 +115,15 @@ print_backend(struct cmdline *cl, uint16_t i)
 static void
 cmd_show_backends_parsed(void *parsed, struct cmdline *cl, void *data)
 {
-	for (uint16_t i = 0; i < sl_app.lb->n_backends; i++)
+	unsigned int n = 0;
+
+	for (uint16_t i = 0; i < sl_app.lb->n_backends; i++) {
+		if (!__atomic_load_n(&sl_app.lb->backends[i].used, __ATOMIC_ACQUIRE))
+			continue;	/* a deleted backend's slot */
 		print_backend(cl, i);
-	if (sl_app.lb->n_backends == 0)
+		n++;
+	}
+	if (n == 0)
 		cmdline_printf(cl, "no backends configured\n");
 }
 
@@ -129,18 +135,20 @@ cmd_show_pools_parsed(void *parsed, struct cmdline *cl, void *data)
 	for (uint16_t p = 0; p < lb->n_pools; p++) {
 		const struct sl_lb_pool *pool = &lb->pools[p];
 		uint64_t total = 0, reqs[SL_BACKENDS_MAX];
+		uint16_t idx[SL_BACKENDS_MAX];
+		int n = sl_lb_pool_copy(lb, p, idx);
 
-		for (uint16_t i = 0; i < pool->n; i++) {
+		for (uint16_t i = 0; i < n; i++) {
 			struct sl_proxy_backend_stats s;
 
-			backend_sum(pool->members[i], &s);
+			backend_sum(idx[i], &s);
 			reqs[i] = s.requests;
 			total += s.requests;
 		}
 		cmdline_printf(cl, "pool %s: algorithm %s, %u backend(s), %" PRIu64 " request(s)\n",
-			       pool->name, pool->ops->name, pool->n, total);
-		for (uint16_t i = 0; i < pool->n; i++) {
-			const struct sl_lb_backend *b = &lb->backends[pool->members[i]];
+			       pool->name, pool->ops->name, n, total);
+		for (uint16_t i = 0; i < n; i++) {
+			const struct sl_lb_backend *b = &lb->backends[idx[i]];
 
 			cmdline_printf(cl, "  %-16s weight %-4u %-5s %" PRIu64 " request(s) (%.1f%%)\n",
 				       b->name, b->weight,

@@ -877,6 +877,23 @@ static const char *const vip_mode_names[] = {
 
 static const char *const lb_algo_names[] = {
 	[SL_LB_ROUNDROBIN] = "roundrobin",
+	[SL_LB_LEASTCONN] = "leastconn",
+	[SL_LB_RANDOM2] = "random2",
+	[SL_LB_MAGLEV] = "maglev",
+	[SL_LB_HASH] = "hash",
+};
+
+static const char *const affinity_names[] = {
+	[SL_AFFINITY_NONE] = "none",
+	[SL_AFFINITY_SOURCE] = "source",
+	[SL_AFFINITY_COOKIE] = "cookie",
+};
+
+static const char *const samesite_names[] = {
+	[SL_SAMESITE_LAX] = "lax",
+	[SL_SAMESITE_STRICT] = "strict",
+	[SL_SAMESITE_NONE] = "none",
+	[SL_SAMESITE_OFF] = "off",
 };
 
 static const char *const idle_names[] = {
@@ -898,6 +915,22 @@ sl_conf_lb_algo_name(enum sl_lb_algo a)
 {
 	if ((unsigned int)a < CONF_DIM(lb_algo_names))
 		return lb_algo_names[a];
+	return "?";
+}
+
+const char *
+sl_conf_affinity_name(enum sl_affinity_mode m)
+{
+	if ((unsigned int)m < CONF_DIM(affinity_names))
+		return affinity_names[m];
+	return "?";
+}
+
+const char *
+sl_conf_samesite_name(enum sl_cookie_samesite v)
+{
+	if ((unsigned int)v < CONF_DIM(samesite_names))
+		return samesite_names[v];
 	return "?";
 }
 
@@ -966,13 +999,19 @@ static const char *const port_keys[] = { "device", "profile", "address", "gatewa
  */
 static const char *const vip_keys[] = {
 	"listen", "mode", "pool", "route.N", "forwarded_for", "forwarded", "via", "max_conns",
+	"affinity", "affinity_ttl_ms", "affinity_max", "cookie_name", "cookie_key",
+	"cookie_path", "cookie_max_age", "cookie_httponly", "cookie_secure", "cookie_samesite",
 	NULL
 };
 /* The keys of a VIP that only mode http reads; route.N keys are too. */
 static const char *const vip_http_keys[] = {
-	"forwarded_for", "forwarded", "via", "max_conns", NULL
+	"forwarded_for", "forwarded", "via", "max_conns", "affinity", "affinity_ttl_ms",
+	"affinity_max", "cookie_name", "cookie_key", "cookie_path", "cookie_max_age",
+	"cookie_httponly", "cookie_secure", "cookie_samesite", NULL
 };
-static const char *const pool_keys[] = { "algorithm", NULL };
+static const char *const pool_keys[] = {
+	"algorithm", "maglev_size", "hash_key", "slow_start_ms", NULL
+};
 static const char *const backend_keys[] = {
 	"pool", "address", "weight", "backup", "max_conns", NULL
 };
@@ -1012,6 +1051,7 @@ struct load {
 	unsigned int n_refs;
 	unsigned int n_port_sects;
 	int vip_line[SL_VIPS_MAX];
+	bool pool_size_bad[SL_POOLS_MAX]; /* maglev_size given and reported */
 };
 
 static enum sect_kind
@@ -1421,19 +1461,167 @@ parse_http(struct load *ld, const struct conf_sect *s)
 	num_order(ld, s, &n[H_MAX_REQUEST_LINE], &n[H_MAX_HEADER_BYTES], &n[H_MAX_REQUEST_LINE]);
 }
 
+/* RFC 9110 5.6.2 tchar (defined with the VIP keys below). */
+static bool token_char(unsigned char c);
+
+#define TOKEN_CHARS "a-z, A-Z, 0-9 and !#$%%&'*+-.^_`|~"
+
+/* 1..max-1 token characters: a header field name (RFC 9110 5.1) or cookie-name (RFC 6265 4.1.1). */
+static bool
+token_valid(const char *v, size_t max)
+{
+	size_t len = strlen(v), i;
+
+	if (len == 0 || len >= max)
+		return false;
+	for (i = 0; i < len; i++)
+		if (!token_char((unsigned char)v[i]))
+			return false;
+	return true;
+}
+
+static bool
+is_prime(uint32_t n)
+{
+	uint32_t d;
+
+	if (n < 2)
+		return false;
+	for (d = 2; (uint64_t)d * d <= n; d++)
+		if (n % d == 0)
+			return false;
+	return true;
+}
+
+#define HASH_KEY_ACCEPTED "(accepted: source, uri, header:NAME or cookie:NAME)"
+
+/* hash_key = source | uri | header:NAME | cookie:NAME. */
+static void
+parse_hash_key(struct load *ld, const struct conf_sect *s, struct sl_conf_pool *p, bool hash)
+{
+	char clip[CONF_CLIP_BUF];
+	unsigned int line;
+	const char *v = conf_get(&ld->ini, s, "hash_key", &line);
+	const char *name = NULL, *what = NULL;
+	enum sl_lb_hash_key k;
+	size_t i;
+
+	if (v == NULL)
+		return;
+	conf_clip(v, clip, sizeof(clip));
+	if (strcmp(v, "source") == 0) {
+		k = SL_LB_HASH_SOURCE;
+	} else if (strcmp(v, "uri") == 0) {
+		k = SL_LB_HASH_URI;
+	} else if (strncmp(v, "header:", 7) == 0) {
+		k = SL_LB_HASH_HEADER;
+		name = v + 7;
+		what = "header";
+	} else if (strncmp(v, "cookie:", 7) == 0) {
+		k = SL_LB_HASH_COOKIE;
+		name = v + 7;
+		what = "cookie";
+	} else {
+		conf_msg(ld->log, ld->ini.path, line, s->name, "hash_key",
+			 "'%s' is not a hash key " HASH_KEY_ACCEPTED, clip);
+		return;
+	}
+	if (name != NULL && !token_valid(name, sizeof(p->hash_name))) {
+		conf_msg(ld->log, ld->ini.path, line, s->name, "hash_key",
+			 "'%s': the %s name is not 1..%zu of " TOKEN_CHARS, clip, what,
+			 sizeof(p->hash_name) - 1);
+		return;
+	}
+	if (!hash) {
+		conf_msg(ld->log, ld->ini.path, line, s->name, "hash_key",
+			 "hash_key applies to algorithm hash only");
+		return;
+	}
+	p->hash_key = k;
+	if (name != NULL) {
+		memcpy(p->hash_name, name, strlen(name) + 1);
+		/* Header names are case-insensitive (RFC 9110 5.1), cookie names are not. */
+		if (k == SL_LB_HASH_HEADER)
+			for (i = 0; p->hash_name[i] != '\0'; i++)
+				p->hash_name[i] = (char)tolower((unsigned char)p->hash_name[i]);
+	}
+}
+
 static void
 parse_pool(struct load *ld, const struct conf_sect *s, struct sl_conf_pool *p)
 {
+	bool algo_ok = true, table;
 	unsigned int line;
-	int a;
+	uint32_t size;
+	int a, rc;
 
 	p->algorithm = SL_LB_ROUNDROBIN;
-	if (conf_get(&ld->ini, s, "algorithm", &line) == NULL)
-		return;
-	a = get_enum(&ld->ini, ld->log, s, "algorithm", "an algorithm", lb_algo_names,
-		     CONF_DIM(lb_algo_names));
-	if (a >= 0)
-		p->algorithm = (enum sl_lb_algo)a;
+	p->maglev_size = SL_MAGLEV_SIZE_DEFAULT;
+	p->hash_key = SL_LB_HASH_SOURCE;
+	p->hash_name[0] = '\0';
+	p->slow_start_ms = 0;
+	if (conf_get(&ld->ini, s, "algorithm", &line) != NULL) {
+		a = get_enum(&ld->ini, ld->log, s, "algorithm", "an algorithm", lb_algo_names,
+			     CONF_DIM(lb_algo_names));
+		if (a >= 0)
+			p->algorithm = (enum sl_lb_algo)a;
+		else
+			algo_ok = false;
+	}
+	table = p->algorithm == SL_LB_MAGLEV || p->algorithm == SL_LB_HASH;
+	/* With a bad algorithm the values are still checked, not their fit to it. */
+	parse_hash_key(ld, s, p, !algo_ok || p->algorithm == SL_LB_HASH);
+	conf_get_uint(&ld->ini, ld->log, s, "slow_start_ms", 0, 3600000, &p->slow_start_ms);
+	rc = conf_get_uint(&ld->ini, ld->log, s, "maglev_size", SL_MAGLEV_SIZE_MIN,
+			   SL_MAGLEV_SIZE_MAX, &size);
+	if (rc == 0) {
+		conf_get(&ld->ini, s, "maglev_size", &line);
+		if (!is_prime(size))
+			conf_msg(ld->log, ld->ini.path, line, s->name, "maglev_size",
+				 "%u is not a prime (Maglev's permutations need a prime table "
+				 "size, such as 65537 or 655373)",
+				 size);
+		else if (algo_ok && !table)
+			conf_msg(ld->log, ld->ini.path, line, s->name, "maglev_size",
+				 "maglev_size applies to algorithm maglev or hash only");
+		else
+			p->maglev_size = size;
+		rc = p->maglev_size == size ? 0 : -EINVAL;
+	}
+	if (rc < 0 && p >= ld->conf->pools && p < ld->conf->pools + SL_POOLS_MAX)
+		ld->pool_size_bad[p - ld->conf->pools] = true;
+}
+
+/*
+ * A Maglev table balances within 1% only with 100 entries per backend or
+ * more (each gets floor(M/N) or ceil(M/N)): checked once the backends are known.
+ */
+static void
+check_pool_sizes(struct load *ld)
+{
+	const struct sl_config *conf = ld->conf;
+	unsigned int i, idx = 0, line, n, j;
+
+	for (i = 0; i < ld->n_refs; i++) {
+		const struct sect_ref *r = &ld->refs[i];
+		const struct sl_conf_pool *p;
+
+		if (r->kind != KIND_POOL || !r->stored)
+			continue;
+		p = &conf->pools[idx++];
+		if (p->algorithm != SL_LB_MAGLEV && p->algorithm != SL_LB_HASH)
+			continue;
+		for (n = 0, j = 0; j < conf->n_backends; j++)
+			n += conf->backends[j].pool == (int)idx - 1;
+		if ((uint64_t)p->maglev_size >= (uint64_t)n * 100 || ld->pool_size_bad[idx - 1])
+			continue;
+		conf_get(&ld->ini, r->s, "maglev_size", &line);
+		conf_msg(ld->log, ld->ini.path, line, r->s->name, "maglev_size",
+			 "%u%s is under 100 x the pool's %u backends (a prime of at least %u "
+			 "keeps each backend's share within 1%%)",
+			 p->maglev_size, conf_ini_key(r->s, "maglev_size") ? "" : " (the default)",
+			 n, n * 100);
+	}
 }
 
 /*
@@ -1934,6 +2122,130 @@ parse_via(struct load *ld, const struct conf_sect *s, struct sl_conf_vip *vip)
 	memcpy(vip->via, v, len + 1);
 }
 
+/*
+ * cookie_key: 32 or 64 hex digits. Like [tcp] secret, the value is never
+ * repeated in a message.
+ */
+#define COOKIE_KEY_ACCEPTED \
+	"(accepted: 32 or 64 hex digits for a 16- or 32-byte key; the value is not shown)"
+_Static_assert(SL_COOKIE_KEY_MAX == 32, "COOKIE_KEY_ACCEPTED names the length");
+
+static void
+parse_cookie_key(struct load *ld, const struct conf_sect *s, struct sl_conf_vip *vip)
+{
+	unsigned int line;
+	const char *v = conf_get(&ld->ini, s, "cookie_key", &line);
+	size_t len, i;
+
+	if (v == NULL) {
+		if (vip->affinity == SL_AFFINITY_COOKIE)
+			conf_msg(ld->log, ld->ini.path, line, s->name, "cookie_key",
+				 "required key missing (affinity = cookie signs its cookie with "
+				 "it)");
+		return;
+	}
+	len = strlen(v);
+	for (i = 0; i < len && hex_digit(v[i]) >= 0; i++)
+		;
+	if (i != len)
+		conf_msg(ld->log, ld->ini.path, line, s->name, "cookie_key",
+			 "character %zu is not a hex digit " COOKIE_KEY_ACCEPTED, i + 1);
+	else if (len == 0)
+		conf_msg(ld->log, ld->ini.path, line, s->name, "cookie_key",
+			 "is empty " COOKIE_KEY_ACCEPTED);
+	else if (len != 32 && len != 64)
+		conf_msg(ld->log, ld->ini.path, line, s->name, "cookie_key",
+			 "is %zu hex digits long " COOKIE_KEY_ACCEPTED, len);
+	if (i != len || (len != 32 && len != 64))
+		return;
+	for (i = 0; i < len / 2; i++)
+		vip->cookie_key[i] = (uint8_t)(hex_digit(v[2 * i]) << 4 | hex_digit(v[2 * i + 1]));
+	vip->cookie_key_len = (uint8_t)(len / 2);
+}
+
+/* cookie_path: RFC 6265 4.1.1 path-value (no CTL, no ';'), starting with '/'. */
+static void
+parse_cookie_path(struct load *ld, const struct conf_sect *s, struct sl_conf_vip *vip)
+{
+	char clip[CONF_CLIP_BUF];
+	unsigned int line;
+	const char *v = conf_get(&ld->ini, s, "cookie_path", &line);
+	size_t len, i;
+
+	if (v == NULL)
+		return;
+	conf_clip(v, clip, sizeof(clip));
+	len = strlen(v);
+	if (v[0] != '/') {
+		conf_msg(ld->log, ld->ini.path, line, s->name, "cookie_path",
+			 "'%s' does not start with '/'", clip);
+		return;
+	}
+	if (len >= sizeof(vip->cookie_path)) {
+		conf_msg(ld->log, ld->ini.path, line, s->name, "cookie_path",
+			 "'%s' is longer than %zu characters", clip, sizeof(vip->cookie_path) - 1);
+		return;
+	}
+	for (i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)v[i];
+
+		if (c < 0x20 || c >= 0x7f || c == ';') {
+			conf_msg(ld->log, ld->ini.path, line, s->name, "cookie_path",
+				 "'%s': character %zu is not allowed in a cookie path (RFC 6265 "
+				 "4.1.1: printable ASCII but ';')",
+				 clip, i + 1);
+			return;
+		}
+	}
+	memcpy(vip->cookie_path, v, len + 1);
+}
+
+/* Session affinity (lib/affinity reads these). */
+static void
+parse_vip_affinity(struct load *ld, const struct conf_sect *s, struct sl_conf_vip *vip)
+{
+	char clip[CONF_CLIP_BUF];
+	unsigned int line, sline;
+	const char *v;
+	int m, secure_rc;
+
+	if (conf_get(&ld->ini, s, "affinity", &line) != NULL) {
+		m = get_enum(&ld->ini, ld->log, s, "affinity", "an affinity mode", affinity_names,
+			     CONF_DIM(affinity_names));
+		if (m >= 0)
+			vip->affinity = (enum sl_affinity_mode)m;
+	}
+	conf_get_uint(&ld->ini, ld->log, s, "affinity_ttl_ms", 1000, 86400000,
+		      &vip->affinity_ttl_ms);
+	conf_get_uint(&ld->ini, ld->log, s, "affinity_max", 16, 16777216, &vip->affinity_max);
+	v = conf_get(&ld->ini, s, "cookie_name", &line);
+	if (v != NULL) {
+		if (token_valid(v, sizeof(vip->cookie_name)))
+			memcpy(vip->cookie_name, v, strlen(v) + 1);
+		else
+			conf_msg(ld->log, ld->ini.path, line, s->name, "cookie_name",
+				 "'%s' is not a cookie name (1..%zu of " TOKEN_CHARS
+				 ", RFC 6265 4.1.1)",
+				 conf_clip(v, clip, sizeof(clip)), sizeof(vip->cookie_name) - 1);
+	}
+	parse_cookie_key(ld, s, vip);
+	parse_cookie_path(ld, s, vip);
+	conf_get_uint(&ld->ini, ld->log, s, "cookie_max_age", 0, 31536000, &vip->cookie_max_age);
+	conf_get_bool(&ld->ini, ld->log, s, "cookie_httponly", &vip->cookie_httponly);
+	secure_rc = conf_get_bool(&ld->ini, ld->log, s, "cookie_secure", &vip->cookie_secure);
+	if (conf_get(&ld->ini, s, "cookie_samesite", &sline) != NULL) {
+		m = get_enum(&ld->ini, ld->log, s, "cookie_samesite", "a SameSite value",
+			     samesite_names, CONF_DIM(samesite_names));
+		if (m >= 0)
+			vip->cookie_samesite = (enum sl_cookie_samesite)m;
+		/* RFC 6265bis 4.1.2.7: browsers reject SameSite=None without Secure. */
+		if (m == SL_SAMESITE_NONE && secure_rc >= 0 && !vip->cookie_secure)
+			conf_msg(ld->log, ld->ini.path, sline, s->name, "cookie_samesite",
+				 "none requires cookie_secure = yes (browsers drop a SameSite=None "
+				 "cookie that is not Secure)");
+	}
+}
+
 /* The keys only mode http reads. */
 static void
 parse_vip_http(struct load *ld, const struct conf_sect *s, struct sl_conf_vip *vip)
@@ -1942,6 +2254,7 @@ parse_vip_http(struct load *ld, const struct conf_sect *s, struct sl_conf_vip *v
 	conf_get_bool(&ld->ini, ld->log, s, "forwarded", &vip->forwarded);
 	parse_via(ld, s, vip);
 	conf_get_uint(&ld->ini, ld->log, s, "max_conns", 0, 4194304, &vip->max_conns);
+	parse_vip_affinity(ld, s, vip);
 	parse_routes(ld, s, vip);
 }
 
@@ -1965,6 +2278,22 @@ vip_http_only(struct load *ld, const struct conf_sect *s)
 }
 
 static void
+vip_affinity_defaults(struct sl_conf_vip *vip)
+{
+	vip->affinity = SL_AFFINITY_NONE;
+	vip->affinity_ttl_ms = 300000;
+	vip->affinity_max = 65536;
+	snprintf(vip->cookie_name, sizeof(vip->cookie_name), "SLUICE");
+	vip->cookie_key_len = 0;
+	memset(vip->cookie_key, 0, sizeof(vip->cookie_key));
+	snprintf(vip->cookie_path, sizeof(vip->cookie_path), "/");
+	vip->cookie_max_age = 0;
+	vip->cookie_httponly = true;
+	vip->cookie_secure = false;
+	vip->cookie_samesite = SL_SAMESITE_LAX;
+}
+
+static void
 parse_vip(struct load *ld, const struct conf_sect *s, struct sl_conf_vip *vip)
 {
 	const struct sl_config *conf = ld->conf;
@@ -1979,6 +2308,7 @@ parse_vip(struct load *ld, const struct conf_sect *s, struct sl_conf_vip *vip)
 	vip->forwarded = false;
 	vip->via[0] = '\0';
 	vip->max_conns = 0;
+	vip_affinity_defaults(vip);
 	v = get_required(ld, s, "listen", &line);
 	if (v != NULL && get_endpoint(ld, s, "listen", v, line, &vip->addr, &vip->port) == 0) {
 		for (i = 0; i < conf->n_vips; i++) {
@@ -2135,6 +2465,7 @@ pass_values(struct load *ld)
 		}
 	}
 	free(scratch);
+	check_pool_sizes(ld);
 	return 0;
 }
 
@@ -2398,6 +2729,23 @@ dump_vip_http(const struct sl_config *conf, const struct sl_conf_vip *v, FILE *f
 	else
 		fprintf(f, "via = none\n");
 	fprintf(f, "max_conns = %u\n", v->max_conns);
+	fprintf(f, "affinity = %s\n", sl_conf_affinity_name(v->affinity));
+	fprintf(f, "affinity_ttl_ms = %u\n", v->affinity_ttl_ms);
+	fprintf(f, "affinity_max = %u\n", v->affinity_max);
+	dump_value(f, "cookie_name", v->cookie_name);
+	if (v->cookie_key_len != 0) {
+		fputs("cookie_key = ", f);
+		for (i = 0; i < v->cookie_key_len; i++)
+			fprintf(f, "%02x", v->cookie_key[i]);
+		fputs("\n", f);
+	} else {
+		fprintf(f, "; cookie_key: none\n");
+	}
+	dump_value(f, "cookie_path", v->cookie_path);
+	fprintf(f, "cookie_max_age = %u\n", v->cookie_max_age);
+	fprintf(f, "cookie_httponly = %s\n", yes_no(v->cookie_httponly));
+	fprintf(f, "cookie_secure = %s\n", yes_no(v->cookie_secure));
+	fprintf(f, "cookie_samesite = %s\n", sl_conf_samesite_name(v->cookie_samesite));
 }
 
 void
@@ -2451,6 +2799,24 @@ sl_conf_dump(const struct sl_config *conf, FILE *f)
 
 		fprintf(f, "\n[pool.%s]\n", p->name);
 		fprintf(f, "algorithm = %s\n", sl_conf_lb_algo_name(p->algorithm));
+		if (p->algorithm == SL_LB_MAGLEV || p->algorithm == SL_LB_HASH)
+			fprintf(f, "maglev_size = %u\n", p->maglev_size);
+		if (p->algorithm == SL_LB_HASH) {
+			static const char *const kn[] = {
+				[SL_LB_HASH_SOURCE] = "source",
+				[SL_LB_HASH_URI] = "uri",
+				[SL_LB_HASH_HEADER] = "header:",
+				[SL_LB_HASH_COOKIE] = "cookie:",
+			};
+
+			char hk[8 + SL_HASH_NAME_MAX];
+
+			snprintf(hk, sizeof(hk), "%s%s",
+				 (unsigned int)p->hash_key < CONF_DIM(kn) ? kn[p->hash_key] : "?",
+				 p->hash_name);
+			dump_value(f, "hash_key", hk);
+		}
+		fprintf(f, "slow_start_ms = %u\n", p->slow_start_ms);
 	}
 	for (i = 0; i < conf->n_backends; i++) {
 		const struct sl_conf_backend *b = &conf->backends[i];

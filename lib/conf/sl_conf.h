@@ -87,6 +87,23 @@ struct sl_conf_route {
 	int pool;			/**< index into sl_config.pools */
 };
 
+enum sl_affinity_mode {
+	SL_AFFINITY_NONE = 0,
+	SL_AFFINITY_SOURCE,	/**< client IPv4 address -> backend, with an idle TTL */
+	SL_AFFINITY_COOKIE,	/**< a MAC-signed cookie naming the backend */
+};
+
+enum sl_cookie_samesite {
+	SL_SAMESITE_LAX = 0,
+	SL_SAMESITE_STRICT,
+	SL_SAMESITE_NONE,	/**< requires cookie_secure (browsers drop it otherwise) */
+	SL_SAMESITE_OFF,	/**< no SameSite attribute */
+};
+
+#define SL_COOKIE_NAME_MAX 64	/**< 1..63 characters, with NUL */
+#define SL_COOKIE_KEY_MAX 32	/**< bytes of cookie_key at most (64 hex digits) */
+#define SL_COOKIE_PATH_MAX 256	/**< with NUL */
+
 struct sl_conf_vip {
 	char name[SL_NAME_MAX];
 	uint32_t addr;
@@ -102,15 +119,50 @@ struct sl_conf_vip {
 	bool forwarded;		/**< append an RFC 7239 Forwarded element */
 	char via[SL_VIA_MAX];	/**< Via pseudonym (RFC 9110 7.6.3); "": no Via */
 	uint32_t max_conns;	/**< concurrent client connections; 0: no limit */
+	/* Session affinity (lib/affinity), mode http only. */
+	enum sl_affinity_mode affinity;
+	uint32_t affinity_ttl_ms;	/**< idle lifetime of a source-affinity entry */
+	uint32_t affinity_max;		/**< source-affinity entries at most */
+	char cookie_name[SL_COOKIE_NAME_MAX]; /**< an RFC 6265 cookie-name (a token) */
+	uint8_t cookie_key_len;		/**< 16 or 32 bytes; 0: none (affinity != cookie) */
+	uint8_t cookie_key[SL_COOKIE_KEY_MAX]; /**< MAC key of the affinity cookie */
+	char cookie_path[SL_COOKIE_PATH_MAX]; /**< Path attribute, starts with '/' */
+	uint32_t cookie_max_age;	/**< seconds; 0: a session cookie (no Max-Age) */
+	bool cookie_httponly;
+	bool cookie_secure;
+	enum sl_cookie_samesite cookie_samesite;
 };
 
 enum sl_lb_algo {
 	SL_LB_ROUNDROBIN = 0,
+	SL_LB_LEASTCONN,
+	SL_LB_RANDOM2,
+	SL_LB_MAGLEV,
+	SL_LB_HASH,
 };
+
+/** What algorithm = hash hashes (the proxy computes the key, lib/lb maps it). */
+enum sl_lb_hash_key {
+	SL_LB_HASH_SOURCE = 0,	/**< the client's IPv4 address */
+	SL_LB_HASH_URI,		/**< the request target as sent */
+	SL_LB_HASH_HEADER,	/**< the value of header hash_name */
+	SL_LB_HASH_COOKIE,	/**< the value of cookie hash_name */
+};
+
+#define SL_HASH_NAME_MAX 64		/**< a hash_key header or cookie name, with NUL */
+#define SL_MAGLEV_SIZE_DEFAULT 65537	/**< Maglev lookup table entries (a prime) */
+#define SL_MAGLEV_SIZE_MIN 101
+#define SL_MAGLEV_SIZE_MAX 16777213	/**< the largest prime below 2^24 */
 
 struct sl_conf_pool {
 	char name[SL_NAME_MAX];
 	enum sl_lb_algo algorithm;
+	uint32_t maglev_size;		/**< maglev and hash: a prime, >= 100 x the pool's
+					     backends (checked), SL_MAGLEV_SIZE_MIN..MAX */
+	enum sl_lb_hash_key hash_key;	/**< algorithm = hash only (source otherwise) */
+	char hash_name[SL_HASH_NAME_MAX]; /**< header (lower case) or cookie name; "" for
+					       source and uri */
+	uint32_t slow_start_ms;		/**< ramp of a backend turning usable; 0: off */
 };
 
 struct sl_conf_backend {
@@ -259,9 +311,11 @@ void sl_conf_free(struct sl_config *conf);
  */
 void sl_conf_dump(const struct sl_config *conf, FILE *f);
 
-/** Name of a VIP mode or LB algorithm, as written in the config. */
+/** Name of a VIP mode, LB algorithm, affinity mode or SameSite value, as written in the config. */
 const char *sl_conf_vip_mode_name(enum sl_vip_mode m);
 const char *sl_conf_lb_algo_name(enum sl_lb_algo a);
+const char *sl_conf_affinity_name(enum sl_affinity_mode m);
+const char *sl_conf_samesite_name(enum sl_cookie_samesite s);
 
 /** Format a host-order IPv4 address into @p buf (at least 16 bytes); returns buf. */
 char *sl_conf_ip_str(uint32_t addr, char *buf);

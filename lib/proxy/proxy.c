@@ -184,6 +184,7 @@ sl_proxy_create(const struct sl_proxy_params *pp)
 		goto nomem;
 	px->conf = pp->conf;
 	px->lb = pp->lb;
+	px->net = pp->net;
 	px->tcp = pp->tcp;
 	px->pool = pp->pool;
 	px->worker_id = pp->worker_id;
@@ -215,10 +216,10 @@ sl_proxy_create(const struct sl_proxy_params *pp)
 					 RTE_CACHE_LINE_SIZE, pp->socket_id);
 	px->bconns = rte_zmalloc_socket("sl_px_bconns", sizeof(*px->bconns) * px->max_bconns,
 					RTE_CACHE_LINE_SIZE, pp->socket_id);
-	px->brt = rte_zmalloc_socket("sl_px_brt", sizeof(*px->brt) * RTE_MAX(pp->lb->n_backends, 1),
-				     0, pp->socket_id);
-	px->bstats = rte_zmalloc_socket("sl_px_bstats",
-					sizeof(*px->bstats) * RTE_MAX(pp->lb->n_backends, 1),
+	/* Every backend slot: backends added at run time take slots past n_backends. */
+	px->brt = rte_zmalloc_socket("sl_px_brt", sizeof(*px->brt) * SL_BACKENDS_MAX, 0,
+				     pp->socket_id);
+	px->bstats = rte_zmalloc_socket("sl_px_bstats", sizeof(*px->bstats) * SL_BACKENDS_MAX,
 					RTE_CACHE_LINE_SIZE, pp->socket_id);
 	if (px->clients == NULL || px->bconns == NULL || px->brt == NULL || px->bstats == NULL)
 		goto nomem;
@@ -232,9 +233,10 @@ sl_proxy_create(const struct sl_proxy_params *pp)
 		uint16_t iface;
 		rte_be32_t nh;
 
+		px->brt[i].gen = pp->lb->backends[i].gen;
 		if (sl_net_route(pp->net, pp->lb->backends[i].addr, &iface, &nh) == 0)
 			px->brt[i].laddr = pp->net->ifaces[iface].addr;
-		else
+		else if (pp->lb->backends[i].used)
 			PXLOG(WARNING, "backend %s: no route to it from any port",
 			      pp->lb->backends[i].name);
 	}

@@ -173,13 +173,30 @@ px_backend_start(struct sl_proxy *px, struct px_client *c, int avoid)
 	struct sl_tcp_conn *conn;
 	int k, rc;
 
-	k = sl_lb_pick(pool, &px->lw, 0, avoid);
+	k = sl_lb_pick(pool, &px->lw, px_request_key(px, c, pool), avoid);
 	if (k < 0) {
 		px_client_error(px, c, SL_PROXY_ERR_503, "no backend available");
 		return -1;
 	}
+	/* Counted in flight in the same iteration as the pick (leastconn, deletion). */
+	sl_lb_backend_acquire((struct sl_lb_backend *)&px->lb->backends[k]);
+	c->acquired = true;
 	c->backend = k;
 	rt = &px->brt[k];
+	if (rt->gen != px->lb->backends[k].gen || rt->laddr == 0) {
+		/* A new backend in this slot: its pooled connections are another's. */
+		uint16_t iface;
+		rte_be32_t nh;
+
+		while ((b = rt->idle) != NULL) {
+			idle_remove(px, b);
+			b->state = B_BUSY;
+			px_bconn_close(px, b, false);
+		}
+		rt->gen = px->lb->backends[k].gen;
+		if (sl_net_route(px->net, px->lb->backends[k].addr, &iface, &nh) == 0)
+			rt->laddr = px->net->ifaces[iface].addr;
+	}
 	/* A pooled connection the backend has not closed yet. */
 	while ((b = rt->idle) != NULL) {
 		idle_remove(px, b);

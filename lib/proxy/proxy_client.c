@@ -25,11 +25,124 @@ client_release(struct px_client *c, uint32_t n)
 }
 
 void
+px_client_release_backend(struct sl_proxy *px, struct px_client *c)
+{
+	if (c->acquired && c->backend >= 0) {
+		sl_lb_backend_release((struct sl_lb_backend *)&px->lb->backends[c->backend]);
+		c->acquired = false;
+	}
+}
+
+/* The value of cookie @p name in the request's Cookie fields (RFC 6265 5.4), or NULL. */
+static const char *
+request_cookie(const struct px_client *c, const char *name, char *buf, size_t size,
+	       size_t *vlen)
+{
+	size_t nl = strlen(name);
+
+	for (uint16_t i = 0; i < c->req.n_hdrs; i++) {
+		const struct sl_http_hdr *h = &c->req.hdrs[i];
+		const char *v, *p, *end;
+
+		if (h->id != SL_HTTP_H_COOKIE || h->value.len >= size)
+			continue;
+		v = rte_pktmbuf_read(c->in, h->value.off, h->value.len, buf);
+		if (v == NULL)
+			continue;
+		end = v + h->value.len;
+		for (p = v; p < end;) {
+			const char *eq, *semi;
+
+			while (p < end && (*p == ' ' || *p == ';'))
+				p++;
+			semi = memchr(p, ';', (size_t)(end - p));
+			if (semi == NULL)
+				semi = end;
+			eq = memchr(p, '=', (size_t)(semi - p));
+			if (eq != NULL && (size_t)(eq - p) == nl && memcmp(p, name, nl) == 0) {
+				*vlen = (size_t)(semi - eq - 1);
+				return eq + 1;
+			}
+			p = semi;
+		}
+	}
+	return NULL;
+}
+
+/* The value of header @p name (lower case) in the request, or NULL. */
+static const char *
+request_header(const struct px_client *c, const char *name, char *buf, size_t size,
+	       size_t *vlen)
+{
+	size_t nl = strlen(name);
+
+	for (uint16_t i = 0; i < c->req.n_hdrs; i++) {
+		const struct sl_http_hdr *h = &c->req.hdrs[i];
+		char nbuf[SL_HASH_NAME_MAX];
+		const char *n;
+		size_t k;
+
+		if (h->name.len != nl || nl >= sizeof(nbuf))
+			continue;
+		n = rte_pktmbuf_read(c->in, h->name.off, h->name.len, nbuf);
+		for (k = 0; n != NULL && k < nl; k++)
+			if ((n[k] | 0x20) != name[k] && n[k] != name[k])
+				break;
+		if (n == NULL || k != nl || h->value.len >= size)
+			continue;
+		*vlen = h->value.len;
+		return rte_pktmbuf_read(c->in, h->value.off, h->value.len, buf);
+	}
+	return NULL;
+}
+
+uint64_t
+px_request_key(const struct sl_proxy *px, const struct px_client *c, const struct sl_lb_pool *pool)
+{
+	char buf[1024];
+	const char *v = NULL;
+	size_t len = 0;
+
+	if (pool->ops == &sl_lb_maglev) {
+		/* Consistent per connection: the client's address and port. */
+		uint8_t t[6];
+
+		memcpy(t, &c->ip, 4);
+		memcpy(t + 4, &c->port, 2);
+		return sl_lb_hash_bytes(t, sizeof(t));
+	}
+	if (pool->ops != &sl_lb_hash)
+		return 0;
+	switch (pool->hash_key) {
+	case SL_LB_HASH_URI:
+		if (c->req.target.len <= sizeof(buf)) {
+			len = c->req.target.len;
+			v = rte_pktmbuf_read(c->in, c->req.target.off, c->req.target.len, buf);
+		}
+		break;
+	case SL_LB_HASH_HEADER:
+		v = request_header(c, pool->hash_name, buf, sizeof(buf), &len);
+		break;
+	case SL_LB_HASH_COOKIE:
+		v = request_cookie(c, pool->hash_name, buf, sizeof(buf), &len);
+		break;
+	case SL_LB_HASH_SOURCE:
+	default:
+		break;
+	}
+	/* A missing header or cookie hashes the client's address, as documented. */
+	if (v == NULL)
+		return sl_lb_hash_bytes(&c->ip, sizeof(c->ip));
+	return sl_lb_hash_bytes(v, len);
+}
+
+void
 px_client_free(struct sl_proxy *px, struct px_client *c)
 {
 	struct sl_proxy_vip_stats *vs = &px->vstats[c->vip_idx];
 
 	px_timer_stop(&c->tm);
+	px_client_release_backend(px, c);
 	if (c->b != NULL) {
 		px_backend_detach(px, c->b, false);
 		c->b = NULL;
@@ -118,6 +231,7 @@ px_client_error(struct sl_proxy *px, struct px_client *c, enum sl_proxy_err e, c
 
 	px->vstats[c->vip_idx].errors[e]++;
 	px_count_response(px, c, code);
+	px_client_release_backend(px, c);
 	if (c->b != NULL) {
 		px_backend_detach(px, c->b, false);
 		c->b = NULL;
@@ -503,6 +617,7 @@ px_client_response_done(struct sl_proxy *px, struct px_client *c, bool backend_r
 {
 	struct px_bconn *b = c->b;
 
+	px_client_release_backend(px, c);
 	if (b != NULL) {
 		c->b = NULL;
 		/* A backend that answered before taking the whole body cannot be reused. */
@@ -527,6 +642,7 @@ px_client_backend_failed(struct sl_proxy *px, struct px_client *c, bool retryabl
 {
 	int failed = c->backend;
 
+	px_client_release_backend(px, c);
 	if (c->b != NULL) {
 		px_backend_detach(px, c->b, false);
 		c->b = NULL;

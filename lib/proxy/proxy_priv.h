@@ -67,6 +67,7 @@ struct px_client {
 	bool body_end_seen;	/* the parser reached the end of the request body */
 	bool resp_started;	/* a byte of the response went to the client */
 	bool closing;		/* close once c->out is flushed */
+	bool acquired;		/* counted in its backend's in-flight requests */
 	uint8_t retries;
 	int16_t pool;		/* of the current request */
 	int backend;		/* of the current request; -1 none */
@@ -101,7 +102,8 @@ struct px_bconn {
 };
 
 struct px_backend_rt {
-	rte_be32_t laddr;	/* our address toward it */
+	rte_be32_t laddr;	/* our address toward it; 0: not looked up yet */
+	uint32_t gen;		/* sl_lb_backend.gen the entry was made for */
 	struct px_bconn *idle;	/* LIFO of pooled connections */
 	uint32_t n_idle;
 };
@@ -109,6 +111,7 @@ struct px_backend_rt {
 struct sl_proxy {
 	const struct sl_config *conf;
 	const struct sl_lb *lb;
+	const struct sl_net *net;
 	struct sl_lb_worker lw;
 	struct sl_tcp *tcp;
 	struct rte_mempool *pool;
@@ -171,6 +174,11 @@ struct rte_mbuf *px_response_head(struct sl_proxy *px, struct px_client *c, stru
 struct rte_mbuf *px_error_response(struct sl_proxy *px, unsigned int code, const char *detail);
 
 /* proxy_client.c */
+/* The algorithm's key for the current request (the pool's hash_key, or the connection). */
+uint64_t px_request_key(const struct sl_proxy *px, const struct px_client *c,
+			const struct sl_lb_pool *pool);
+/* The current request is over for its backend's in-flight count. */
+void px_client_release_backend(struct sl_proxy *px, struct px_client *c);
 void px_client_process(struct sl_proxy *px, struct px_client *c);
 void px_client_event(struct sl_proxy *px, struct px_client *c, const struct sl_tcp_event *ev);
 void px_client_timeout(struct sl_proxy *px, struct px_client *c, enum px_tmo kind);

@@ -393,6 +393,17 @@ assert_conf_equal(const struct sl_config *a, const struct sl_config *b)
 		assert_int_equal(x->forwarded, y->forwarded);
 		assert_string_equal(x->via, y->via);
 		assert_int_equal(x->max_conns, y->max_conns);
+		assert_int_equal(x->affinity, y->affinity);
+		assert_int_equal(x->affinity_ttl_ms, y->affinity_ttl_ms);
+		assert_int_equal(x->affinity_max, y->affinity_max);
+		assert_string_equal(x->cookie_name, y->cookie_name);
+		assert_int_equal(x->cookie_key_len, y->cookie_key_len);
+		assert_memory_equal(x->cookie_key, y->cookie_key, sizeof(x->cookie_key));
+		assert_string_equal(x->cookie_path, y->cookie_path);
+		assert_int_equal(x->cookie_max_age, y->cookie_max_age);
+		assert_int_equal(x->cookie_httponly, y->cookie_httponly);
+		assert_int_equal(x->cookie_secure, y->cookie_secure);
+		assert_int_equal(x->cookie_samesite, y->cookie_samesite);
 		assert_int_equal(x->n_routes, y->n_routes);
 		for (j = 0; j < x->n_routes; j++)
 			assert_route(&y->routes[j], x->routes[j].number, x->routes[j].host,
@@ -402,6 +413,10 @@ assert_conf_equal(const struct sl_config *a, const struct sl_config *b)
 	for (i = 0; i < a->n_pools; i++) {
 		assert_string_equal(a->pools[i].name, b->pools[i].name);
 		assert_int_equal(a->pools[i].algorithm, b->pools[i].algorithm);
+		assert_int_equal(a->pools[i].maglev_size, b->pools[i].maglev_size);
+		assert_int_equal(a->pools[i].hash_key, b->pools[i].hash_key);
+		assert_string_equal(a->pools[i].hash_name, b->pools[i].hash_name);
+		assert_int_equal(a->pools[i].slow_start_ms, b->pools[i].slow_start_ms);
 	}
 	for (i = 0; i < a->n_backends; i++) {
 		const struct sl_conf_backend *x = &a->backends[i], *y = &b->backends[i];
@@ -684,6 +699,87 @@ test_tcp_range_ends(void **state)
 	sl_conf_free(conf);
 }
 
+/* Every algorithm and pool key, and session affinity, at their range ends. */
+static void
+test_good_lb(void **state)
+{
+	static const uint8_t key64[32] = {
+		0x00, 0x11, 0x22, 0x33, 0x44, 0x55, 0x66, 0x77, 0x88, 0x99, 0xaa,
+		0xbb, 0xcc, 0xdd, 0xee, 0xff, 0x00, 0x11, 0x22, 0x33, 0x44, 0x55,
+		0x66, 0x77, 0x88, 0x99, 0xaa, 0xbb, 0xcc, 0xdd, 0xee, 0xff,
+	};
+	static const uint8_t key32[16] = {
+		0x01, 0x23, 0x45, 0x67, 0x89, 0xab, 0xcd, 0xef,
+		0x01, 0x23, 0x45, 0x67, 0x89, 0xab, 0xcd, 0xef,
+	};
+	const struct sl_conf_vip *v;
+	const struct sl_conf_pool *p;
+	struct sl_config *conf;
+	char path[PATH_MAX];
+
+	(void)state;
+	data_path(path, "good_lb.ini");
+	conf = load_good(path, prof_dir);
+	assert_int_equal(conf->n_pools, 8);
+	p = conf->pools;
+	assert_int_equal(p[0].algorithm, SL_LB_ROUNDROBIN);
+	assert_int_equal(p[0].slow_start_ms, 3600000);
+	assert_int_equal(p[0].maglev_size, SL_MAGLEV_SIZE_DEFAULT);
+	assert_int_equal(p[1].algorithm, SL_LB_LEASTCONN);
+	assert_int_equal(p[1].slow_start_ms, 10000);
+	assert_int_equal(p[2].algorithm, SL_LB_RANDOM2);
+	assert_int_equal(p[2].slow_start_ms, 0);
+	assert_int_equal(p[3].algorithm, SL_LB_MAGLEV);
+	assert_int_equal(p[3].maglev_size, 101);
+	assert_int_equal(p[4].algorithm, SL_LB_HASH);
+	assert_int_equal(p[4].hash_key, SL_LB_HASH_SOURCE);
+	assert_string_equal(p[4].hash_name, "");
+	assert_int_equal(p[4].maglev_size, 65537);
+	assert_int_equal(p[5].hash_key, SL_LB_HASH_URI);
+	assert_int_equal(p[5].maglev_size, 16777213);
+	assert_int_equal(p[6].hash_key, SL_LB_HASH_HEADER);
+	assert_string_equal(p[6].hash_name, "x-user-id"); /* header names: lower case */
+	assert_int_equal(p[7].hash_key, SL_LB_HASH_COOKIE);
+	assert_string_equal(p[7].hash_name, "Session_ID"); /* cookie names: as given */
+	assert_string_equal(sl_conf_lb_algo_name(SL_LB_HASH), "hash");
+	assert_string_equal(sl_conf_lb_algo_name((enum sl_lb_algo)9), "?");
+
+	v = &conf->vips[0];
+	assert_int_equal(v->affinity, SL_AFFINITY_COOKIE);
+	assert_int_equal(v->affinity_ttl_ms, 1000);
+	assert_int_equal(v->affinity_max, 16);
+	assert_string_equal(v->cookie_name, "shop_id");
+	assert_int_equal(v->cookie_key_len, 32);
+	assert_memory_equal(v->cookie_key, key64, sizeof(key64));
+	assert_string_equal(v->cookie_path, "/cart");
+	assert_int_equal(v->cookie_max_age, 31536000);
+	assert_false(v->cookie_httponly);
+	assert_true(v->cookie_secure);
+	assert_int_equal(v->cookie_samesite, SL_SAMESITE_NONE);
+	v = &conf->vips[1];
+	assert_int_equal(v->affinity, SL_AFFINITY_SOURCE);
+	assert_int_equal(v->affinity_ttl_ms, 86400000);
+	assert_int_equal(v->affinity_max, 16777216);
+	assert_int_equal(v->cookie_key_len, 16);
+	assert_memory_equal(v->cookie_key, key32, sizeof(key32));
+	assert_int_equal(v->cookie_samesite, SL_SAMESITE_STRICT);
+	v = &conf->vips[2];
+	assert_int_equal(v->affinity, SL_AFFINITY_NONE);
+	assert_int_equal(v->affinity_ttl_ms, 300000);
+	assert_int_equal(v->affinity_max, 65536);
+	assert_string_equal(v->cookie_name, "SLUICE");
+	assert_int_equal(v->cookie_key_len, 0);
+	assert_string_equal(v->cookie_path, "/");
+	assert_int_equal(v->cookie_max_age, 0);
+	assert_true(v->cookie_httponly);
+	assert_false(v->cookie_secure);
+	assert_int_equal(v->cookie_samesite, SL_SAMESITE_OFF);
+	assert_string_equal(sl_conf_affinity_name(SL_AFFINITY_COOKIE), "cookie");
+	assert_string_equal(sl_conf_samesite_name(SL_SAMESITE_OFF), "off");
+	assert_string_equal(sl_conf_samesite_name((enum sl_cookie_samesite)9), "?");
+	sl_conf_free(conf);
+}
+
 /* Write @p more after a good port section and load it: it must be good. */
 static struct sl_config *
 load_text(const char *more)
@@ -703,6 +799,43 @@ load_text(const char *more)
 	free(text);
 	conf = load_good(path, prof_dir);
 	return conf;
+}
+
+/* Pool and affinity defaults; the 100 x backends rule at its edge; the key never shown. */
+static void
+test_lb_defaults(void **state)
+{
+	struct sl_config *conf;
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f;
+
+	(void)state;
+	conf = load_text("[pool.p]\n[vip.v]\nlisten = 10.0.0.1:80\npool = p\n");
+	assert_int_equal(conf->pools[0].algorithm, SL_LB_ROUNDROBIN);
+	assert_int_equal(conf->pools[0].maglev_size, SL_MAGLEV_SIZE_DEFAULT);
+	assert_int_equal(conf->pools[0].hash_key, SL_LB_HASH_SOURCE);
+	assert_int_equal(conf->pools[0].slow_start_ms, 0);
+	assert_int_equal(conf->vips[0].affinity, SL_AFFINITY_NONE);
+	assert_int_equal(conf->vips[0].cookie_samesite, SL_SAMESITE_LAX);
+	assert_true(conf->vips[0].cookie_httponly);
+	sl_conf_free(conf);
+	/* 211 >= 100 x 2. */
+	conf = load_text("[pool.p]\nalgorithm = maglev\nmaglev_size = 211\n"
+			 "[backend.a]\npool = p\naddress = 10.1.0.1:80\n"
+			 "[backend.b]\npool = p\naddress = 10.1.0.2:80\n");
+	assert_int_equal(conf->pools[0].maglev_size, 211);
+	sl_conf_free(conf);
+	/* The cookie key is written back like the tcp secret, in lower-case hex. */
+	conf = load_text("[pool.p]\n[vip.v]\nlisten = 10.0.0.1:80\npool = p\naffinity = cookie\n"
+			 "cookie_key = ABCDEF0123456789ABCDEF0123456789\n");
+	f = open_memstream(&text, &len);
+	assert_non_null(f);
+	sl_conf_dump(conf, f);
+	assert_int_equal(fclose(f), 0);
+	assert_non_null(strstr(text, "\ncookie_key = abcdef0123456789abcdef0123456789\n"));
+	free(text);
+	sl_conf_free(conf);
 }
 
 /* An empty [tcp] is no [tcp]; the defaults that follow other keys; the rules' edges. */
@@ -1092,6 +1225,7 @@ test_dump_round_trip(void **state)
 	dump_round_trip("good_http_min.ini");
 	dump_round_trip("good_http_max.ini");
 	dump_round_trip("good_routes.ini");
+	dump_round_trip("good_lb.ini");
 }
 
 /* The exact text, for one small snapshot: every key, defaults included. */
@@ -1242,6 +1376,16 @@ test_dump_vip_http(void **state)
 				   "forwarded = no\n"
 				   "via = none\n"
 				   "max_conns = 0\n"
+				   "affinity = none\n"
+				   "affinity_ttl_ms = 300000\n"
+				   "affinity_max = 65536\n"
+				   "cookie_name = SLUICE\n"
+				   "; cookie_key: none\n"
+				   "cookie_path = /\n"
+				   "cookie_max_age = 0\n"
+				   "cookie_httponly = yes\n"
+				   "cookie_secure = no\n"
+				   "cookie_samesite = lax\n"
 				   "\n[vip.plain]\n"
 				   "listen = 10.0.0.1:8080\n"
 				   "mode = http\n"
@@ -1250,6 +1394,16 @@ test_dump_vip_http(void **state)
 				   "forwarded = no\n"
 				   "via = none\n"
 				   "max_conns = 0\n"
+				   "affinity = none\n"
+				   "affinity_ttl_ms = 300000\n"
+				   "affinity_max = 65536\n"
+				   "cookie_name = SLUICE\n"
+				   "; cookie_key: none\n"
+				   "cookie_path = /\n"
+				   "cookie_max_age = 0\n"
+				   "cookie_httponly = yes\n"
+				   "cookie_secure = no\n"
+				   "cookie_samesite = lax\n"
 				   "\n[vip.echo]\n"
 				   "listen = 10.0.0.1:7\n"
 				   "mode = echo\n"
@@ -1414,7 +1568,10 @@ enum {
 	"backend_connect_timeout_ms, backend_response_timeout_ms, "                  \
 	"backend_idle_timeout_ms, max_request_line, max_header_bytes, max_headers, " \
 	"max_body, max_idle_per_backend, retries"
-#define VIP_KEYS "listen, mode, pool, route.N, forwarded_for, forwarded, via, max_conns"
+#define VIP_KEYS                                                                          \
+	"listen, mode, pool, route.N, forwarded_for, forwarded, via, max_conns, affinity, "   \
+	"affinity_ttl_ms, affinity_max, cookie_name, cookie_key, cookie_path, cookie_max_age, " \
+	"cookie_httponly, cookie_secure, cookie_samesite"
 #define NOT_HOST                                                                       \
 	"is not a hostname or *.DOMAIN (labels of a-z, 0-9 and '-', 1..63 characters " \
 	"each and 253 in all)"
@@ -1424,7 +1581,45 @@ enum {
 /* Three lines: a [tcp] after it starts at line 4. */
 #define PORT_A "[port.a]\ndevice = net_null0\naddress = 10.0.0.1/24\n"
 
+#define COOKIE_KEY "(accepted: 32 or 64 hex digits for a 16- or 32-byte key; the value is not shown)"
+#define TOKEN63	   "1..63 of a-z, A-Z, 0-9 and !#$%&'*+-.^_`|~"
+
 static const struct bad_case bad_cases[] = {
+	{
+		"[pool.*] algorithms, maglev_size, hash_key, slow_start_ms; [vip.*] affinity",
+		DATA("bad_lb.ini"),
+		PDIR_TEST,
+		"{F}:7: [pool.a] maglev_size: 65536 is not a prime (Maglev's permutations need a prime table size, such as 65537 or 655373)\n"
+		"{F}:11: [pool.b] maglev_size: '100' is out of range 101..16777213\n"
+		"{F}:12: [pool.b] hash_key: 'header:': the header name is not " TOKEN63 "\n"
+		"{F}:13: [pool.b] slow_start_ms: '3600001' is out of range 0..3600000\n"
+		"{F}:17: [pool.c] maglev_size: maglev_size applies to algorithm maglev or hash only\n"
+		"{F}:18: [pool.c] hash_key: hash_key applies to algorithm hash only\n"
+		"{F}:22: [pool.d] hash_key: 'body' is not a hash key (accepted: source, uri, header:NAME or cookie:NAME)\n"
+		"{F}:26: [pool.e] maglev_size: 199 is under 100 x the pool's 2 backends (a prime of at least 200 keeps each backend's share within 1%)\n"
+		"{F}:34: [pool.g] hash_key: 'header:a b': the header name is not " TOKEN63 "\n"
+		"{F}:47: [vip.a] affinity: 'sticky' is not an affinity mode (accepted: none, source or cookie)\n"
+		"{F}:48: [vip.a] affinity_ttl_ms: '999' is out of range 1000..86400000\n"
+		"{F}:49: [vip.a] affinity_max: '15' is out of range 16..16777216\n"
+		"{F}:50: [vip.a] cookie_name: 'a=b' is not a cookie name (" TOKEN63 ", RFC 6265 4.1.1)\n"
+		"{F}:51: [vip.a] cookie_path: 'cart' does not start with '/'\n"
+		"{F}:52: [vip.a] cookie_max_age: '31536001' is out of range 0..31536000\n"
+		"{F}:53: [vip.a] cookie_httponly: 'maybe' is not a boolean (accepted: yes, no, true, false, on, off, 1, 0)\n"
+		"{F}:54: [vip.a] cookie_samesite: none requires cookie_secure = yes (browsers drop a SameSite=None cookie that is not Secure)\n"
+		"{F}:56: [vip.b] cookie_key: required key missing (affinity = cookie signs its cookie with it)\n"
+		"{F}:60: [vip.b] affinity_ttl_ms: '86400001' is out of range 1000..86400000\n"
+		"{F}:61: [vip.b] affinity_max: '16777217' is out of range 16..16777216\n"
+		"{F}:62: [vip.b] cookie_name: '' is not a cookie name (" TOKEN63 ", RFC 6265 4.1.1)\n"
+		"{F}:63: [vip.b] cookie_samesite: 'loose' is not a SameSite value (accepted: lax, strict, none or off)\n"
+		"{F}:69: [vip.c] cookie_key: character 32 is not a hex digit " COOKIE_KEY "\n"
+		"{F}:70: [vip.c] cookie_path: '/a;b': character 3 is not allowed in a cookie path (RFC 6265 4.1.1: printable ASCII but ';')\n"
+		"{F}:75: [vip.d] cookie_key: is 4 hex digits long " COOKIE_KEY "\n"
+		"{F}:77: [vip.d] cookie_samesite: none requires cookie_secure = yes (browsers drop a SameSite=None cookie that is not Secure)\n"
+		"{F}:82: [vip.e] cookie_key: is empty " COOKIE_KEY "\n"
+		"{F}:83: [vip.e] cookie_name: 'ABCDEFGHIJABCDEFGHIJABCDEFGHIJABCDEFGHIJABCDEFGHIJABCDEFGHIJABCD' is not a cookie name (" TOKEN63 ", RFC 6265 4.1.1)\n"
+		"{F}:88: [vip.f] affinity: affinity applies to mode http only\n"
+		"{F}:89: [vip.f] cookie_key: cookie_key applies to mode http only\n",
+	},
 	{
 		"syntax errors, and the structure checked after them",
 		DATA("bad_syntax.ini"),
@@ -1699,8 +1894,8 @@ static const struct bad_case bad_cases[] = {
 		"{F}:26: [vip.f] listen: required key missing\n"
 		"{F}:28: [vip.f] pool: 'Nope]' names no [pool.nope?]\n"
 		"{F}:31: [vip.g] listen: '0.0.0.0:80' " NOT_UNICAST "\n"
-		"{F}:35: [pool.web] algorithm: 'leastconn' is not an algorithm "
-		"(accepted: roundrobin)\n",
+		"{F}:35: [pool.web] algorithm: 'fastest' is not an algorithm "
+		"(accepted: roundrobin, leastconn, random2, maglev or hash)\n",
 	},
 	{
 		"[backend.*]",
@@ -2097,6 +2292,8 @@ main(void)
 		cmocka_unit_test(test_http_max_body),
 		cmocka_unit_test(test_routes),
 		cmocka_unit_test(test_routes_max),
+		cmocka_unit_test(test_good_lb),
+		cmocka_unit_test(test_lb_defaults),
 		cmocka_unit_test(test_real_default_profile),
 		cmocka_unit_test(test_crlf),
 		cmocka_unit_test(test_dump_round_trip),
