@@ -150,7 +150,7 @@ def cmd_stream(a):
         now = time.monotonic()
         if now > deadline:
             res["error"] = "timeout after %.1f s: sent %d of %d, received %d" % (
-                a.timeout, src.made - (len(src.buf) - src.off), a.bytes, res["received"])
+                a.timeout, res["sent"], a.bytes, res["received"])
             break
         events = sel.select(timeout=min(0.5, deadline - now))
         now = time.monotonic()
@@ -201,7 +201,7 @@ def cmd_stream(a):
                     sel.modify(sock, selectors.EVENT_READ)
     t_end = time.monotonic()
     # A stall at the end (data sent, nothing back yet) counts too.
-    if res["error"] and res["error"].startswith("timeout"):
+    if a.mode == "echo" and res["error"] and res["error"].startswith("timeout"):
         max_rx_gap = max(max_rx_gap, t_end - last_rx)
     res["retrans_linux"] = total_retrans(sock)
     sock.close()

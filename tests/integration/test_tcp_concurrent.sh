@@ -50,7 +50,8 @@ for tool in python3 socat ss; do
 	}
 done
 sl_sluice_bin
-sl_cleanup_trap
+# With the DPDK runtime-directory helpers of lib.sh, EAL's /var/run/dpdk/PREFIX goes too.
+if declare -F sl_cleanup_trap_dpdk >/dev/null; then sl_cleanup_trap_dpdk; else sl_cleanup_trap; fi
 sl_tmpdir
 sl_hugepages_ensure || sl_die "hugepages are not available (run scripts/setup.sh)"
 
@@ -89,6 +90,7 @@ if ! sl_sluice_start "$CONFIGS/tcp_concurrent.ini" -l 0-1 "--vdev=net_tap0,iface
 	exit 1
 fi
 LOG=$SL_LOG
+if declare -F sl_dpdk_track >/dev/null; then sl_dpdk_track; fi
 sl_tap_to_ns "$IFC" "$NSC" 10.77.1.2/24 02:77:01:00:00:02 || sl_die "cannot move $IFC into $NSC"
 if ip netns exec "$NSC" ping -n -q -c 1 -w 10 10.77.1.1 >/dev/null; then
 	pass "ns C reaches the gateway"
@@ -198,6 +200,7 @@ expect_eq "connection slots in use at the gateway" "$slots" 0
 # ---- 3. stop -------------------------------------------------------------------------------
 sl_log "== SIGTERM"
 sl_sluice_stop 20
+if declare -F sl_dpdk_rundirs_cleanup >/dev/null; then sl_dpdk_rundirs_cleanup; fi
 expect_eq "exit status of sluice after SIGTERM" "$SL_SLUICE_RC" 0
 if grep -Eq 'all [0-9]+ mbufs back in pool' "$LOG"; then
 	pass "$(grep -Eo 'all [0-9]+ mbufs back in pool' "$LOG" | tail -n 1)"

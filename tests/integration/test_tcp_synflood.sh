@@ -55,7 +55,8 @@ for tool in python3 socat nft hping3; do
 	}
 done
 sl_sluice_bin
-sl_cleanup_trap
+# With the DPDK runtime-directory helpers of lib.sh, EAL's /var/run/dpdk/PREFIX goes too.
+if declare -F sl_cleanup_trap_dpdk >/dev/null; then sl_cleanup_trap_dpdk; else sl_cleanup_trap; fi
 sl_tmpdir
 sl_hugepages_ensure || sl_die "hugepages are not available (run scripts/setup.sh)"
 
@@ -95,6 +96,7 @@ if ! sl_sluice_start "$CONFIGS/tcp_synflood.ini" -l 0-1 "--vdev=net_tap0,iface=$
 	exit 1
 fi
 LOG=$SL_LOG
+if declare -F sl_dpdk_track >/dev/null; then sl_dpdk_track; fi
 sl_tap_to_ns "$IFC" "$NSC" 10.77.1.2/24 02:77:01:00:00:02 || sl_die "cannot move $IFC into $NSC"
 ip -n "$NSC" addr add 10.77.1.3/24 dev "$IFC"
 # The flood source does not answer: no RST for the gateway's SYN-ACKs (ARP still works).
@@ -196,7 +198,6 @@ done
 
 sl_bg_wait "$FLOOD_PID"
 frc=$?
-st_e=$(sl_cli show tcp stats)
 show "hping3 (status $frc)" "$(cat "$SL_TMP/hping3.out")"
 syns=$(awk '/packets transmitted/ { print $1 }' "$SL_TMP/hping3.out")
 synacks=$(awk '/packets transmitted/ { for (i = 1; i + 2 <= NF; i++)
@@ -245,6 +246,7 @@ nftc=$(ip netns exec "$NSC" nft list table inet flood | awk '/counter packets/ {
 # ---- 4. stop -----------------------------------------------------------------------------
 sl_log "== 4. SIGTERM"
 sl_sluice_stop 20
+if declare -F sl_dpdk_rundirs_cleanup >/dev/null; then sl_dpdk_rundirs_cleanup; fi
 expect_eq "exit status of sluice after SIGTERM" "$SL_SLUICE_RC" 0
 if grep -Eq 'all [0-9]+ mbufs back in pool' "$LOG"; then
 	pass "$(grep -Eo 'all [0-9]+ mbufs back in pool' "$LOG" | tail -n 1)"
