@@ -93,6 +93,7 @@ extern cmdline_parse_inst_t *sl_cli_net_cmds[];
 extern cmdline_parse_inst_t *sl_cli_system_cmds[];
 extern cmdline_parse_inst_t *sl_cli_tcp_cmds[];
 extern cmdline_parse_inst_t *sl_cli_proxy_cmds[];
+extern cmdline_parse_inst_t *sl_cli_lb_cmds[];
 
 /* telemetry.c: the /sluice/... endpoints. */
 void sl_telemetry_init(void);

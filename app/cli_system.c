@@ -87,6 +87,7 @@ cmd_help_parsed(void *parsed, struct cmdline *cl, void *data)
 	print_group(cl, sl_cli_net_cmds);
 	print_group(cl, sl_cli_tcp_cmds);
 	print_group(cl, sl_cli_proxy_cmds);
+	print_group(cl, sl_cli_lb_cmds);
 	print_group(cl, sl_cli_system_cmds);
 }
 

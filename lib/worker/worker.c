@@ -301,14 +301,13 @@ worker_rx(struct sl_worker *w)
 	return total;
 }
 
-/* Hand what was buffered to its owners; take what others handed to us. */
+/* Take what other workers handed to us. */
 static unsigned int
 worker_steer(struct sl_worker *w)
 {
 	struct rte_mbuf *pkts[SL_BURST];
 	unsigned int n, got = 0;
 
-	sl_steer_flush(w);
 	do {
 		n = sl_steer_pull(w, pkts, SL_BURST);
 		for (unsigned int j = 0; j < n; j++)
@@ -389,9 +388,16 @@ sl_worker_main(void *arg)
 		now = rte_rdtsc();
 		sl_tcp_poll(w->tcp, now);
 		sl_proxy_poll(w->proxy, now);
-		work = worker_rx(w);
+		/*
+		 * What other workers handed over was received before what this
+		 * worker's queue holds now: take it first, so that a flow whose
+		 * packets the device spread over two queues keeps its order as
+		 * far as the rings can tell.
+		 */
+		work = w->steer != NULL ? worker_steer(w) : 0;
+		work += worker_rx(w);
 		if (w->steer != NULL)
-			work += worker_steer(w);
+			sl_steer_flush(w);
 		sl_net_poll(&w->net, now);
 		if (unlikely(!rte_ring_empty(w->calls)))
 			work += worker_run_calls(w);

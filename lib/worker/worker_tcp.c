@@ -51,8 +51,8 @@ svc_release(struct sl_worker *w, struct svc_conn *s)
 	rte_pktmbuf_free(s->pending);
 	s->pending = NULL;
 	s->conn = NULL;
-	s->next_free = (uint32_t)(s - w->svc);
-	w->svc_free = s->next_free;
+	s->next_free = w->svc_free;
+	w->svc_free = (uint32_t)(s - w->svc);
 }
 
 /*
