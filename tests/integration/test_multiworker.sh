@@ -38,7 +38,7 @@
 #   8. no RST from the gateway in either capture; SIGTERM: exit 0, `all N mbufs back in
 #      pool`; the DPDK runtime directory of each run is removed (and stale ones of dead
 #      runs, sl<PID>_<N>, at start and exit).
-# And: "1 worker: X req/s, 2 workers: Y req/s"; fails when Y < 0.5 X (two workers share one
+# And: "1 worker: X req/s, 2 workers: Y req/s"; fails when Y < 0.4 X (two workers share one
 # CPU here, so Y >= X is not expected, but adding a worker must not collapse throughput).
 # Runtime about 40 s (50 s when echoes stall).
 #
@@ -680,10 +680,10 @@ sl_log "FIGURES:"
 for f in "${FIG[@]}"; do sl_log "    $f"; done
 sl_log "FIGURES 1 worker: ${RPS1:-?} req/s (p99 ${P99_1:-?}), 2 workers: ${RPS2:-?} req/s (p99 ${P99_2:-?})"
 if awk -v x="${RPS1:-}" -v y="${RPS2:-}" 'BEGIN { exit !(x > 0 && y > 0) }'; then
-	if awk -v x="$RPS1" -v y="$RPS2" 'BEGIN { exit !(y >= 0.5 * x) }'; then
-		pass "2 workers: $RPS2 req/s >= half of 1 worker's $RPS1 req/s"
+	if awk -v x="$RPS1" -v y="$RPS2" 'BEGIN { exit !(y >= 0.4 * x) }'; then
+		pass "2 workers: $RPS2 req/s >= 0.4 x 1 worker's $RPS1 req/s"
 	else
-		fail "throughput collapsed with 2 workers: $RPS2 req/s < half of 1 worker's $RPS1 req/s"
+		fail "throughput collapsed with 2 workers: $RPS2 req/s < 0.4 x 1 worker's $RPS1 req/s"
 	fi
 else
 	fail "no req/s figure to compare (1 worker '${RPS1:-}', 2 workers '${RPS2:-}')"
