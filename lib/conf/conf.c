@@ -1233,18 +1233,6 @@ parse_global(struct load *ld, const struct conf_sect *s)
 	}
 }
 
-static int
-hex_digit(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /*
  * [tcp] secret: exactly 32 hex digits. The value is never repeated in a
  * message, so a near miss of the real secret does not end up in logs.
@@ -1262,7 +1250,7 @@ parse_tcp_secret(struct load *ld, const struct conf_sect *s, struct sl_conf_tcp 
 	if (v == NULL)
 		return;
 	len = strlen(v);
-	for (i = 0; i < len && hex_digit(v[i]) >= 0; i++)
+	for (i = 0; i < len && conf_hex_digit(v[i]) >= 0; i++)
 		;
 	if (i != len)
 		conf_msg(ld->log, ld->ini.path, line, s->name, "secret",
@@ -1276,7 +1264,7 @@ parse_tcp_secret(struct load *ld, const struct conf_sect *s, struct sl_conf_tcp 
 	if (i != len || len != 2 * SL_TCP_SECRET_LEN)
 		return;
 	for (i = 0; i < SL_TCP_SECRET_LEN; i++)
-		t->secret[i] = (uint8_t)(hex_digit(v[2 * i]) << 4 | hex_digit(v[2 * i + 1]));
+		t->secret[i] = (uint8_t)(conf_hex_digit(v[2 * i]) << 4 | conf_hex_digit(v[2 * i + 1]));
 	t->has_secret = true;
 }
 
@@ -2145,7 +2133,7 @@ parse_cookie_key(struct load *ld, const struct conf_sect *s, struct sl_conf_vip 
 		return;
 	}
 	len = strlen(v);
-	for (i = 0; i < len && hex_digit(v[i]) >= 0; i++)
+	for (i = 0; i < len && conf_hex_digit(v[i]) >= 0; i++)
 		;
 	if (i != len)
 		conf_msg(ld->log, ld->ini.path, line, s->name, "cookie_key",
@@ -2159,7 +2147,7 @@ parse_cookie_key(struct load *ld, const struct conf_sect *s, struct sl_conf_vip 
 	if (i != len || (len != 32 && len != 64))
 		return;
 	for (i = 0; i < len / 2; i++)
-		vip->cookie_key[i] = (uint8_t)(hex_digit(v[2 * i]) << 4 | hex_digit(v[2 * i + 1]));
+		vip->cookie_key[i] = (uint8_t)(conf_hex_digit(v[2 * i]) << 4 | conf_hex_digit(v[2 * i + 1]));
 	vip->cookie_key_len = (uint8_t)(len / 2);
 }
 

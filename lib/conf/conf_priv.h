@@ -161,4 +161,17 @@ void conf_profiles_free(struct conf_profiles *cache);
 /** Write the profile's values as INI comment lines (for sl_conf_dump). */
 void conf_profile_dump(const struct sl_profile *p, FILE *f);
 
+/* The value of hex digit c, or -1. */
+static inline int
+conf_hex_digit(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
 #endif /* CONF_PRIV_H */

@@ -209,18 +209,6 @@ parse_bits(const struct conf_ini *ini, struct conf_log *log, const struct conf_s
 	return rc;
 }
 
-static int
-hex_digit(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* 40 bytes: the Toeplitz key size of most NICs; 52: i40e/ice. "device": keep the PMD's own. */
 static int
 parse_rss_key(const struct conf_ini *ini, struct conf_log *log, const struct conf_sect *s,
@@ -234,7 +222,7 @@ parse_rss_key(const struct conf_ini *ini, struct conf_log *log, const struct con
 		memset(p->rss_key, 0, sizeof(p->rss_key));
 		return 0;
 	}
-	for (i = 0; i < len && hex_digit(v[i]) >= 0; i++)
+	for (i = 0; i < len && conf_hex_digit(v[i]) >= 0; i++)
 		;
 	if (i != len || (len != 80 && len != 104)) {
 		conf_msg(log, ini->path, line, s->name, "key",
@@ -245,7 +233,7 @@ parse_rss_key(const struct conf_ini *ini, struct conf_log *log, const struct con
 	}
 	memset(p->rss_key, 0, sizeof(p->rss_key));
 	for (i = 0; i < len / 2; i++)
-		p->rss_key[i] = (uint8_t)(hex_digit(v[2 * i]) << 4 | hex_digit(v[2 * i + 1]));
+		p->rss_key[i] = (uint8_t)(conf_hex_digit(v[2 * i]) << 4 | conf_hex_digit(v[2 * i + 1]));
 	p->rss_key_len = (uint8_t)(len / 2);
 	return 0;
 }
