@@ -1,4 +1,6 @@
 #!/usr/bin/env bash
+# Every sluice started here goes through sl_sluice_start (scripts/lib.sh), which adds
+# --no-pci --in-memory to the EAL options: the VM's own NIC is never probed.
 # tests/integration/test_multiworker.sh — two workers, software RSS steering on net_tap.
 #
 # Topology (configs/multiworker.ini; names carry this script's PID):

@@ -1,4 +1,6 @@
 #!/usr/bin/env bash
+# Every sluice started here goes through sl_sluice_start (scripts/lib.sh), which adds
+# --no-pci --in-memory to the EAL options: the VM's own NIC is never probed.
 # tests/integration/test_tcp_concurrent.sh — 500 concurrent connections through the echo
 # service, each byte-exact, and nothing left behind.
 #

@@ -1,4 +1,6 @@
 #!/usr/bin/env bash
+# Every sluice started here goes through sl_sluice_start (scripts/lib.sh), which adds
+# --no-pci --in-memory to the EAL options: the VM's own NIC is never probed.
 # tests/integration/test_tcp_echo.sh — bulk TCP through the echo and discard services,
 # byte-exact, on a clean and on a lossy path, against Linux's TCP.
 #
