@@ -1144,7 +1144,7 @@ seg_parse(struct sl_tcp *t, struct rte_mbuf **pm, struct tcp_seg *s)
 	ck = m->ol_flags & RTE_MBUF_F_RX_L4_CKSUM_MASK;
 	if (ck == RTE_MBUF_F_RX_L4_CKSUM_BAD)
 		return SL_TCP_DROP_CKSUM;
-	if (ck != RTE_MBUF_F_RX_L4_CKSUM_GOOD && rte_ipv4_udptcp_cksum_mbuf_verify(m, ip, l3) != 0)
+	if (ck != RTE_MBUF_F_RX_L4_CKSUM_GOOD && tcp_cksum_sum(m, ip, l3) != 0xffff)
 		return SL_TCP_DROP_CKSUM;
 	s->laddr = ip->dst_addr;
 	s->raddr = ip->src_addr;

@@ -241,7 +241,8 @@ hdr_finish_send(struct sl_tcp *t, struct rte_mbuf *m, uint32_t payload)
 	} else {
 		m->ol_flags = 0;
 		ip->hdr_checksum = rte_ipv4_cksum(ip);
-		th->cksum = rte_ipv4_udptcp_cksum_mbuf(m, ip, sizeof(*ip));
+		th->cksum = 0;
+		th->cksum = (uint16_t)~tcp_cksum_sum(m, ip, sizeof(*ip));
 	}
 	t->st.tx_segs++;
 	t->st.tx_bytes += payload;
@@ -945,4 +946,31 @@ tcp_timer_fire(struct sl_tcp *t, struct sl_tcp_conn *c, enum tcp_timer_kind k)
 	default:
 		break;
 	}
+}
+
+uint16_t
+tcp_cksum_sum(const struct rte_mbuf *m, const struct rte_ipv4_hdr *ip, uint32_t l4)
+{
+	uint32_t len = rte_be_to_cpu_16(ip->total_length) - l4, off = l4, done = 0;
+	uint64_t sum = rte_ipv4_phdr_cksum(ip, 0);
+	const struct rte_mbuf *seg = m;
+
+	while (seg != NULL && off >= seg->data_len) {
+		off -= seg->data_len;
+		seg = seg->next;
+	}
+	for (; seg != NULL && done < len; seg = seg->next, off = 0) {
+		uint32_t n = RTE_MIN((uint32_t)seg->data_len - off, len - done);
+		uint32_t part = __rte_raw_cksum(rte_pktmbuf_mtod_offset(seg, const void *, off), n, 0);
+
+		part = (part & 0xffff) + (part >> 16);
+		part = (part & 0xffff) + (part >> 16);
+		if (done & 1)
+			part = rte_bswap16((uint16_t)part);
+		sum += part;
+		done += n;
+	}
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	return (uint16_t)sum;
 }

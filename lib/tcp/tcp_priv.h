@@ -9,6 +9,7 @@
 #include <sys/queue.h>
 
 #include <rte_common.h>
+#include <rte_ip.h>
 #include <rte_mbuf.h>
 
 #include "sl_tcp.h"
@@ -260,5 +261,16 @@ tcp_ms_to_ticks(uint32_t ms)
 {
 	return ms;
 }
+
+/*
+ * One's-complement sum (folded, not inverted) of the TCP segment that starts
+ * at offset l4 of chain m, with the IPv4 pseudo-header. DPDK 22.11's
+ * rte_raw_cksum_mbuf() truncates the partial sum of a piece that starts at an
+ * odd offset before swapping it (it drops the carries), so a relayed chain
+ * whose pieces have odd lengths got a wrong checksum; here each piece's sum
+ * is folded to 16 bits first and byte-swapped when it starts at an odd
+ * offset of the segment (RFC 1071 2(B)).
+ */
+uint16_t tcp_cksum_sum(const struct rte_mbuf *m, const struct rte_ipv4_hdr *ip, uint32_t l4);
 
 #endif /* SL_TCP_PRIV_H */
