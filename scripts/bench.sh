@@ -31,7 +31,8 @@
 # Output under BENCH_OUT (default results/bench-<date>-<time>/): raw.tsv (one line per run),
 # summary.txt (the table, also on stdout), summary.md (the Markdown table, sluice's ratios to
 # each peer and the targets), rps.png and p99.png (gnuplot), machine.txt, commands.txt,
-# runs/r<N>/<case>/<proxy>/ (wrk outputs, proxy logs, sluice CLI snapshots).
+# others.txt (other people's processes, each round), runs/r<N>/<case>/<proxy>/ (wrk outputs,
+# proxy logs and configurations, sluice CLI snapshots, the kernel's AF_PACKET socket counters).
 #
 # Environment:
 #   BENCH_ROUNDS=3         rounds (each case x proxy once per round)
@@ -42,6 +43,7 @@
 #   BENCH_SMOKE=1          1 round, 1 s runs, no warm-up: validate every cell quickly
 #   BENCH_MAX_FAILS=2      a proxy that fails to start or answer this many runs in a row is
 #                          skipped for the rest of the bench (reported as such)
+#   BENCH_READY_TIMEOUT=10 seconds a started proxy has to relay its first GET
 #   BENCH_XDP_DEVARGS      extra af_xdp devargs, e.g. ",force_copy=1"
 #   SLUICE                 the sluice binary; unset: built with scripts/setup.sh into
 #                          BENCH_BUILD_DIR (default /tmp/build-bench) with -Dbuildtype=release
