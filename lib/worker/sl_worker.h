@@ -85,6 +85,7 @@ unsigned int sl_steer_pull(struct sl_worker *w, struct rte_mbuf **pkts, unsigned
 struct sl_worker_port {
 	uint16_t port_id;
 	uint16_t queue;
+	bool flat_tx;		/**< the device sends only single-segment packets */
 	struct rte_eth_dev_tx_buffer *txb;
 };
 

@@ -54,6 +54,16 @@ worker_tx(void *arg, uint16_t iface, struct rte_mbuf *m)
 	struct sl_worker *w = arg;
 	struct sl_worker_port *p = &w->ports[iface];
 
+	/*
+	 * TCP sends a header mbuf chained to views of the payload. A device
+	 * without multi-segment transmit (net_af_xdp in 22.11) would send the
+	 * first segment's length only: copy the chain into its first buffer.
+	 */
+	if (unlikely(p->flat_tx && m->nb_segs > 1) && rte_pktmbuf_linearize(m) != 0) {
+		rte_pktmbuf_free(m);
+		w->net.stats.drop[SL_DROP_NO_MBUF]++;
+		return;
+	}
 	w->stats.tx += rte_eth_tx_buffer(p->port_id, p->queue, p->txb, m);
 }
 
@@ -176,6 +186,12 @@ sl_worker_init(struct sl_worker *w, unsigned int id, unsigned int lcore_id, stru
 
 		p->port_id = net->ifaces[i].port_id;
 		p->queue = id;
+		{
+			struct rte_eth_conf dc;
+
+			p->flat_tx = rte_eth_dev_conf_get(p->port_id, &dc) != 0 ||
+				     !(dc.txmode.offloads & RTE_ETH_TX_OFFLOAD_MULTI_SEGS);
+		}
 		p->txb = rte_zmalloc_socket("sl_txb", RTE_ETH_TX_BUFFER_SIZE(SL_BURST), 0, socket);
 		if (p->txb == NULL) {
 			rc = -ENOMEM;
