@@ -13,6 +13,7 @@
  */
 #include <string.h>
 
+#include "sl_affinity.h"
 #include "proxy_priv.h"
 
 static void
@@ -33,38 +34,20 @@ px_client_release_backend(struct sl_proxy *px, struct px_client *c)
 	}
 }
 
-/* The value of cookie @p name in the request's Cookie fields (RFC 6265 5.4), or NULL. */
+/* The value of cookie @p name in the request's Cookie fields (lib/affinity's parser), or NULL. */
 static const char *
 request_cookie(const struct px_client *c, const char *name, char *buf, size_t size,
 	       size_t *vlen)
 {
-	size_t nl = strlen(name);
-
 	for (uint16_t i = 0; i < c->req.n_hdrs; i++) {
 		const struct sl_http_hdr *h = &c->req.hdrs[i];
-		const char *v, *p, *end;
+		const char *v, *val;
 
 		if (h->id != SL_HTTP_H_COOKIE || h->value.len >= size)
 			continue;
 		v = rte_pktmbuf_read(c->in, h->value.off, h->value.len, buf);
-		if (v == NULL)
-			continue;
-		end = v + h->value.len;
-		for (p = v; p < end;) {
-			const char *eq, *semi;
-
-			while (p < end && (*p == ' ' || *p == ';'))
-				p++;
-			semi = memchr(p, ';', (size_t)(end - p));
-			if (semi == NULL)
-				semi = end;
-			eq = memchr(p, '=', (size_t)(semi - p));
-			if (eq != NULL && (size_t)(eq - p) == nl && memcmp(p, name, nl) == 0) {
-				*vlen = (size_t)(semi - eq - 1);
-				return eq + 1;
-			}
-			p = semi;
-		}
+		if (v != NULL && sl_affinity_cookie_find(v, h->value.len, name, &val, vlen) == 0)
+			return val;
 	}
 	return NULL;
 }
