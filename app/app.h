@@ -59,6 +59,7 @@ struct sl_app {
 	struct rte_mempool *pool;
 	struct sl_net *net;
 	struct sl_lb *lb;
+	struct sl_proxy_shared *shared;	/* per-VIP state of every worker's proxy */
 	unsigned int n_workers;
 	struct sl_worker *workers;	/* n_workers, rte_zmalloc'd */
 	struct sl_app_port ports[SL_PORTS_MAX];
@@ -93,6 +94,7 @@ extern cmdline_parse_inst_t *sl_cli_net_cmds[];
 extern cmdline_parse_inst_t *sl_cli_system_cmds[];
 extern cmdline_parse_inst_t *sl_cli_tcp_cmds[];
 extern cmdline_parse_inst_t *sl_cli_proxy_cmds[];
+extern cmdline_parse_inst_t *sl_cli_session_cmds[];
 extern cmdline_parse_inst_t *sl_cli_lb_cmds[];
 
 /* telemetry.c: the /sluice/... endpoints. */

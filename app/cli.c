@@ -62,6 +62,7 @@ sl_cli_init(void)
 	cli_add(sl_cli_tcp_cmds, &n);
 	cli_add(sl_cli_proxy_cmds, &n);
 	cli_add(sl_cli_lb_cmds, &n);
+	cli_add(sl_cli_session_cmds, &n);
 	cli_add(sl_cli_system_cmds, &n);
 	cli_ctx[n] = NULL;
 }

@@ -148,14 +148,20 @@ static void
 cmd_del_parsed(void *parsed, struct cmdline *cl, void *data)
 {
 	struct cmd_be_result *r = parsed;
-	int b = backend_by_name(r->name);
+	int b = backend_by_name(r->name), rc;
 
 	if (b < 0) {
 		cmdline_printf(cl, "no backend '%s'\n", r->name);
 		return;
 	}
-	report(cl, "removed (requests in flight complete)", r->name,
-	       sl_lb_del_backend(sl_app.lb, (uint16_t)b));
+	rc = sl_lb_del_backend(sl_app.lb, (uint16_t)b);
+	report(cl, "removed (requests in flight complete)", r->name, rc);
+	if (rc == 0) {
+		unsigned int n = sl_proxy_shared_forget_backend(sl_app.shared, (uint16_t)b);
+
+		if (n != 0)
+			cmdline_printf(cl, "%u source-affinity session(s) forgotten\n", n);
+	}
 }
 
 static void

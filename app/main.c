@@ -123,7 +123,7 @@ start_workers(struct sl_app *app)
 	}
 	RTE_LCORE_FOREACH_WORKER(lcore) {
 		rc = sl_worker_init(&app->workers[i], i, lcore, app->net, app->pool, app->conf,
-				    app->lb, app->steer, idle);
+				    app->lb, app->shared, app->steer, idle);
 		if (rc < 0) {
 			APP_LOG(ERR, "worker %u: %s", i, strerror(-rc));
 			return rc;
@@ -246,6 +246,13 @@ main(int argc, char **argv)
 			exit_code = 1;
 			goto stop_workers;
 		}
+		app->shared = sl_proxy_shared_create(app->conf, app->lb);
+		if (app->shared == NULL) {
+			APP_LOG(ERR, "cannot create the VIPs' shared state: %s",
+				rte_strerror(rte_errno));
+			exit_code = 1;
+			goto stop_workers;
+		}
 	}
 
 	sl_cli_init();
@@ -270,8 +277,11 @@ main(int argc, char **argv)
 	if (app->args.interactive && !sl_worker_stopping())
 		sl_cli_start_stdin();
 
-	while (!sl_worker_stopping())
+	/* The control thread's housekeeping: affinity expiry, every 100 ms. */
+	while (!sl_worker_stopping()) {
 		rte_delay_us_sleep(100 * 1000);
+		sl_proxy_shared_tick(app->shared, rte_rdtsc());
+	}
 	if (quit_signal != 0)
 		APP_LOG(NOTICE, "signal %d: stopping", (int)quit_signal);
 	else
@@ -286,6 +296,7 @@ stop_workers:
 	sl_steer_destroy(app->steer);
 	if (app->net != NULL)
 		sl_net_destroy(app->net);
+	sl_proxy_shared_destroy(app->shared);
 	sl_lb_destroy(app->lb);
 stop_ports:
 	for (i = 0; i < app->conf->n_ports; i++)

@@ -5,6 +5,7 @@
  *   /sluice/ports    per port: name, device, NIC counters, steering
  *   /sluice/tcp      per worker TCP counters
  *   /sluice/vips     per VIP request and response counters (all workers)
+ *   /sluice/sessions per affinity VIP: table entries, memory, hits, re-pins
  * Callbacks run on EAL's telemetry thread and only read counters.
  */
 #include <string.h>
@@ -156,6 +157,52 @@ tel_vips(const char *cmd, const char *params, struct rte_tel_data *d)
 	return 0;
 }
 
+static int
+tel_sessions(const char *cmd, const char *params, struct rte_tel_data *d)
+{
+	rte_tel_data_start_dict(d);
+	for (uint16_t v = 0; v < sl_app.conf->n_vips; v++) {
+		const struct sl_conf_vip *vip = &sl_app.conf->vips[v];
+		const struct sl_proxy_vip_shared *vs = &sl_app.shared->vips[v];
+		struct rte_tel_data *e;
+
+		if (vip->affinity == SL_AFFINITY_NONE)
+			continue;
+		e = rte_tel_data_alloc();
+		if (e == NULL)
+			return -ENOMEM;
+		rte_tel_data_start_dict(e);
+		rte_tel_data_add_dict_string(e, "affinity", sl_conf_affinity_name(vip->affinity));
+		rte_tel_data_add_dict_u64(e, "repinned",
+					  __atomic_load_n(&vs->repinned, __ATOMIC_RELAXED));
+		if (vs->aff != NULL) {
+			struct sl_affinity_stats st;
+
+			sl_affinity_stats(vs->aff, &st);
+			ADD_U64(e, &st, capacity);
+			ADD_U64(e, &st, entries);
+			ADD_U64(e, &st, memory_bytes);
+			ADD_U64(e, &st, lookups);
+			ADD_U64(e, &st, hits);
+			ADD_U64(e, &st, misses);
+			ADD_U64(e, &st, inserts);
+			ADD_U64(e, &st, races);
+			ADD_U64(e, &st, updates);
+			ADD_U64(e, &st, full);
+			ADD_U64(e, &st, expired);
+			ADD_U64(e, &st, evicted);
+			ADD_U64(e, &st, forgotten);
+		} else {
+			rte_tel_data_add_dict_u64(e, "cookies_set",
+						  __atomic_load_n(&vs->cookies_set, __ATOMIC_RELAXED));
+			rte_tel_data_add_dict_u64(e, "cookies_rejected",
+						  __atomic_load_n(&vs->cookies_bad, __ATOMIC_RELAXED));
+		}
+		rte_tel_data_add_dict_container(d, vip->name, e, 0);
+	}
+	return 0;
+}
+
 void
 sl_telemetry_init(void)
 {
@@ -167,4 +214,6 @@ sl_telemetry_init(void)
 				   "Per worker TCP counters and drops by reason. No parameters");
 	rte_telemetry_register_cmd("/sluice/vips", tel_vips,
 				   "Per VIP connections, requests, responses by class. No parameters");
+	rte_telemetry_register_cmd("/sluice/sessions", tel_sessions,
+				   "Per affinity VIP: sessions, memory, hits, re-pins. No parameters");
 }

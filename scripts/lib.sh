@@ -435,7 +435,8 @@ sl_pybackend_start() {
 #   The HTTP tests' topology: client namespace SL_NSC with SL_IFC 10.77.1.2/24 on the
 #   gateway's port "front" (net_tap0, 10.77.1.1), backend namespace SL_NSB with SL_IFB
 #   holding 10.77.2.11, .12 and .13 /24 on port "back" (net_tap1, 10.77.2.1). Starts
-#   sluice with CONF (lcores 0-1) and moves the taps after `ready`.
+#   sluice with CONF (lcores 0-1, or the EAL words in SL_HTTP_LCORES) and moves the taps
+#   after `ready`.
 #   With SL_HTTP_DIRECT=1 (a self-test of the harness, no gateway): one namespace, the
 #   backend addresses on its lo, SL_NSC = SL_NSB; the client talks to the
 #   backends directly, so every check that needs the gateway is expected to fail.
@@ -455,7 +456,8 @@ sl_http_topology() {
 		SL_NSC=$SL_NS_LAST
 		sl_ns_create hb
 		SL_NSB=$SL_NS_LAST
-		sl_sluice_start "$conf" -l 0-1 "--vdev=net_tap0,iface=$SL_IFC" \
+		# shellcheck disable=SC2086 # SL_HTTP_LCORES is EAL words: "--lcores 0@0,1@1,2@1"
+		sl_sluice_start "$conf" ${SL_HTTP_LCORES:--l 0-1} "--vdev=net_tap0,iface=$SL_IFC" \
 			"--vdev=net_tap1,iface=$SL_IFB" '--log-level=*:info' "$@" || return 1
 		sl_tap_to_ns "$SL_IFC" "$SL_NSC" 10.77.1.2/24 02:77:01:00:00:02 || return 1
 		sl_tap_to_ns "$SL_IFB" "$SL_NSB" 10.77.2.11/24 02:77:02:00:00:0b || return 1

@@ -123,9 +123,26 @@ sl_proxy_accept(struct sl_proxy *px, struct sl_tcp_conn *conn, const struct sl_c
 	struct sl_tcp_conn_info info;
 	struct px_client *c;
 
-	if (px->client_free == PX_NONE || (vip->max_conns != 0 && vs->active >= vip->max_conns)) {
+	if (px->client_free == PX_NONE) {
 		sl_tcp_abort(conn);
 		return;
+	}
+	if (vip->max_conns != 0) {
+		/* All workers together when the VIP's count is shared. */
+		if (px->shared != NULL) {
+			uint32_t *n = &px->shared->vips[vi].conns;
+
+			if (__atomic_fetch_add(n, 1, __ATOMIC_RELAXED) >= vip->max_conns) {
+				__atomic_fetch_sub(n, 1, __ATOMIC_RELAXED);
+				__atomic_fetch_add(&px->shared->vips[vi].conn_refused, 1,
+						   __ATOMIC_RELAXED);
+				sl_tcp_abort(conn);
+				return;
+			}
+		} else if (vs->active >= vip->max_conns) {
+			sl_tcp_abort(conn);
+			return;
+		}
 	}
 	c = &px->clients[px->client_free];
 	px->client_free = c->next_free;
@@ -135,6 +152,7 @@ sl_proxy_accept(struct sl_proxy *px, struct sl_tcp_conn *conn, const struct sl_c
 	c->vip_idx = vi;
 	c->state = C_IDLE;
 	c->backend = -1;
+	c->aff_had = c->set_cookie = -1;
 	sl_tcp_conn_get_info(conn, &info);
 	c->ip = info.raddr;
 	c->port = info.rport;
@@ -185,6 +203,7 @@ sl_proxy_create(const struct sl_proxy_params *pp)
 	px->conf = pp->conf;
 	px->lb = pp->lb;
 	px->net = pp->net;
+	px->shared = pp->shared;
 	px->tcp = pp->tcp;
 	px->pool = pp->pool;
 	px->worker_id = pp->worker_id;

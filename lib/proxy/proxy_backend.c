@@ -173,11 +173,14 @@ px_backend_start(struct sl_proxy *px, struct px_client *c, int avoid)
 	struct sl_tcp_conn *conn;
 	int k, rc;
 
-	k = sl_lb_pick(pool, &px->lw, px_request_key(px, c, pool), avoid);
+	k = px_affinity_pick(px, c, avoid);
+	if (k < 0)
+		k = sl_lb_pick(pool, &px->lw, px_request_key(px, c, pool), avoid);
 	if (k < 0) {
 		px_client_error(px, c, SL_PROXY_ERR_503, "no backend available");
 		return -1;
 	}
+	k = px_affinity_record(px, c, k, avoid);
 	/* Counted in flight in the same iteration as the pick (leastconn, deletion). */
 	sl_lb_backend_acquire((struct sl_lb_backend *)&px->lb->backends[k]);
 	c->acquired = true;

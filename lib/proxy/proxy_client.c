@@ -136,6 +136,8 @@ px_client_free(struct sl_proxy *px, struct px_client *c)
 	c->state = C_FREE;
 	c->conn = NULL;
 	vs->active--;
+	if (c->vip->max_conns != 0 && px->shared != NULL)
+		__atomic_fetch_sub(&px->shared->vips[c->vip_idx].conns, 1, __ATOMIC_RELAXED);
 	c->next_free = px->client_free;
 	px->client_free = (uint32_t)(c - px->clients);
 }

@@ -156,6 +156,8 @@ px_response_head(struct sl_proxy *px, struct px_client *c, struct px_bconn *b)
 		px_wr_str(&w, c->vip->via);
 		px_wr_str(&w, "\r\n");
 	}
+	if (p->code >= 200 && c->set_cookie >= 0)
+		px_affinity_set_cookie(px, c, &w);
 	if (p->code >= 200 && p->framing == SL_HTTP_BODY_CHUNKED)
 		px_wr_str(&w, "Transfer-Encoding: chunked\r\n");
 	if (p->code == 101)

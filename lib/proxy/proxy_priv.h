@@ -71,6 +71,8 @@ struct px_client {
 	uint8_t retries;
 	int16_t pool;		/* of the current request */
 	int backend;		/* of the current request; -1 none */
+	int16_t aff_had;	/* the affine backend found for it; -1 none */
+	int16_t set_cookie;	/* its response sets the sticky cookie for this backend; -1 no */
 	rte_be32_t ip;
 	uint16_t port;
 	struct rte_mbuf *in;	/* received, not yet released */
@@ -112,6 +114,7 @@ struct sl_proxy {
 	const struct sl_config *conf;
 	const struct sl_lb *lb;
 	const struct sl_net *net;
+	struct sl_proxy_shared *shared;	/* NULL: no affinity, max_conns per worker */
 	struct sl_lb_worker lw;
 	struct sl_tcp *tcp;
 	struct rte_mempool *pool;
@@ -198,6 +201,15 @@ void px_client_send_head(struct sl_proxy *px, struct px_client *c, struct px_bco
 /* The first byte of a response arrived: a head kept for a retry can go. */
 void px_client_response_started(struct sl_proxy *px, struct px_client *c);
 bool px_client_may_retry(const struct px_client *c);
+
+/* proxy_affinity.c */
+/* The current request's affine backend when it may take it, else -1 (then pick). */
+int px_affinity_pick(struct sl_proxy *px, struct px_client *c, int avoid);
+/* Move the affinity to the backend picked, k; returns the backend to use (another
+ * worker's concurrent pin of the same client wins when usable). */
+int px_affinity_record(struct sl_proxy *px, struct px_client *c, int k, int avoid);
+/* The Set-Cookie field of the current response, when it needs one. */
+void px_affinity_set_cookie(struct sl_proxy *px, struct px_client *c, struct px_writer *w);
 
 /* proxy_backend.c */
 /* Start the current request of c on a backend: pooled connection or a new one. */

@@ -21,12 +21,66 @@
 
 #include <rte_mempool.h>
 
+#include "sl_affinity.h"
 #include "sl_conf.h"
 #include "sl_lb.h"
 #include "sl_net.h"
 #include "sl_tcp.h"
 
 struct sl_proxy;
+
+/**
+ * State every worker's proxy shares, per VIP: the source-affinity table and
+ * the sticky cookie's key. Built by the control thread before the workers
+ * start and destroyed after they stop; workers only read the pointers (the
+ * tables themselves are lock-free, see sl_affinity.h).
+ */
+struct sl_proxy_vip_shared {
+	struct sl_affinity *aff;	/**< affinity = source; NULL otherwise */
+	struct sl_cookie_key ckey;	/**< affinity = cookie: the MAC key */
+	uint32_t cookie_vip_id;		/**< sl_affinity_cookie_vip_id() of the VIP's name */
+	uint32_t conns;			/**< client connections open now, all workers
+					     (max_conns); atomic */
+	uint64_t conn_refused;		/**< refused by max_conns, all workers; atomic */
+	uint64_t repinned;		/**< affine backend unusable: request sent
+					     elsewhere, affinity moved; atomic */
+	uint64_t cookies_set;		/**< Set-Cookie fields inserted; atomic */
+	uint64_t cookies_bad;		/**< cookie present but forged, stale or for a
+					     backend of another pool; atomic */
+};
+
+struct sl_proxy_shared {
+	const struct sl_config *conf;
+	const struct sl_lb *lb;
+	uint64_t tsc_hz;
+	struct sl_proxy_vip_shared vips[SL_VIPS_MAX];
+};
+
+/**
+ * Build the shared state of @p conf's VIPs. @return NULL with rte_errno set.
+ * Context: control thread, before the workers start. Allocates.
+ */
+struct sl_proxy_shared *sl_proxy_shared_create(const struct sl_config *conf,
+					       const struct sl_lb *lb);
+
+/** Free it (NULL accepted). Context: control thread, after the workers stopped. */
+void sl_proxy_shared_destroy(struct sl_proxy_shared *sh);
+
+/**
+ * Housekeeping: expire idle source-affinity entries (a bounded slice of each
+ * table per call). Context: the control thread, every 100 ms or so; a
+ * registered urcu-qsbr thread, online or offline.
+ */
+void sl_proxy_shared_tick(struct sl_proxy_shared *sh, uint64_t now_tsc);
+
+/**
+ * Backend @p backend was deleted: forget the source-affinity entries that
+ * point at it (after sl_lb_del_backend(), which has waited for a grace
+ * period). Sticky cookies naming it are rejected by their MAC's name check
+ * once the slot is reused, and re-pinned. Context: control thread.
+ * @return the entries removed.
+ */
+unsigned int sl_proxy_shared_forget_backend(struct sl_proxy_shared *sh, uint16_t backend);
 
 /** Statuses the gateway answers itself, counted per VIP. */
 #define SL_PROXY_ERRORS(X) \
@@ -73,6 +127,8 @@ struct sl_proxy_params {
 	int socket_id;
 	uint32_t max_clients;		/**< client connection records */
 	uint32_t max_backend_conns;	/**< backend connection records */
+	struct sl_proxy_shared *shared;	/**< per-VIP state shared by the workers; NULL:
+					     no affinity, max_conns per worker */
 };
 
 /**

@@ -140,7 +140,8 @@ struct sl_worker {
  */
 int sl_worker_init(struct sl_worker *w, unsigned int id, unsigned int lcore_id,
 		   struct sl_net *net, struct rte_mempool *pool, const struct sl_config *conf,
-		   const struct sl_lb *lb, struct sl_steer *steer, bool idle);
+		   const struct sl_lb *lb, struct sl_proxy_shared *shared, struct sl_steer *steer,
+		   bool idle);
 
 /** The lcore entry point (rte_eal_remote_launch); @p arg is a struct sl_worker. */
 int sl_worker_main(void *arg);

@@ -168,6 +168,7 @@ worker_drop_calls(struct sl_worker *w)
 int
 sl_worker_init(struct sl_worker *w, unsigned int id, unsigned int lcore_id, struct sl_net *net,
 	       struct rte_mempool *pool, const struct sl_config *conf, const struct sl_lb *lb,
+	       struct sl_proxy_shared *shared,
 	       struct sl_steer *steer, bool idle)
 {
 	unsigned int socket = rte_lcore_to_socket_id(lcore_id);
@@ -224,7 +225,7 @@ sl_worker_init(struct sl_worker *w, unsigned int id, unsigned int lcore_id, stru
 	rc = sl_net_worker_init(&w->net, net, id, pool, worker_tx, w);
 	if (rc < 0)
 		goto fail;
-	rc = sl_worker_tcp_init(w, conf, pool, net, lb);
+	rc = sl_worker_tcp_init(w, conf, pool, net, lb, shared);
 	if (rc < 0) {
 		sl_net_worker_fini(&w->net);
 		goto fail;

@@ -7,7 +7,8 @@
 
 /* Create the worker's TCP instance and the listeners of echo/discard VIPs. */
 int sl_worker_tcp_init(struct sl_worker *w, const struct sl_config *conf,
-		       struct rte_mempool *pool, const struct sl_net *net, const struct sl_lb *lb);
+		       struct rte_mempool *pool, const struct sl_net *net, const struct sl_lb *lb,
+		       struct sl_proxy_shared *shared);
 /* Free it; after the lcore stopped. Idempotent. */
 void sl_worker_tcp_fini(struct sl_worker *w);
 

@@ -191,7 +191,8 @@ worker_tcp_output(void *arg, struct rte_mbuf *m)
 
 int
 sl_worker_tcp_init(struct sl_worker *w, const struct sl_config *conf, struct rte_mempool *pool,
-		   const struct sl_net *net, const struct sl_lb *lb)
+		   const struct sl_net *net, const struct sl_lb *lb,
+		   struct sl_proxy_shared *shared)
 {
 	const struct sl_conf_tcp *tc = &conf->tcp;
 	struct sl_tcp_params p;
@@ -275,6 +276,7 @@ sl_worker_tcp_init(struct sl_worker *w, const struct sl_config *conf, struct rte
 			.socket_id = p.socket_id,
 			.max_clients = tc->max_conns,
 			.max_backend_conns = tc->max_conns,
+			.shared = shared,
 		};
 
 		w->proxy = sl_proxy_create(&pp);
