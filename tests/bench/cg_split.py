@@ -38,6 +38,17 @@ LAYER_SETS = {
                     "tcp_send_ack", "tcp_timer_run"],
         "callbacks": ["link_output", "app_event"],
     },
+    "lb": {
+        "layers": [
+            ("lb", r"lib/lb/"),
+            ("affinity", r"lib/affinity/"),
+        ],
+        "entries": ["sl_lb_hash_bytes", "rr_pick", "lc_pick", "r2_pick", "lb_maglev_pick",
+                    "lb_pick_by_key", "sl_affinity_lookup", "sl_affinity_insert",
+                    "sl_affinity_cookie_check", "sl_affinity_cookie_make",
+                    "sl_affinity_siphash"],
+        "callbacks": ["name_of"],
+    },
     "http": {
         "layers": [
             ("parser", r"lib/http/"),
@@ -200,11 +211,12 @@ def main():
 
     print(f"== {a.name}: {u} units, {summary} instructions measured ==")
     print(f"  total {summary / u:10.0f} instr/unit   (stack + harness + other)")
-    print(f"  stack {stack / u:10.0f} instr/unit   (lib/tcp and the library code it calls)")
+    print(f"  stack {stack / u:10.0f} instr/unit   (the layers below and the library code "
+          f"they call)")
     for n in names:
         print(f"    {n:<8} {per_layer[n] / u:8.0f}  {100 * per_layer[n] / stack:5.1f}%")
-    print(f"  harness {per_layer[HARNESS[0]] / u:8.0f} instr/unit (link copy, application; "
-          f"excluded)")
+    print(f"  harness {per_layer[HARNESS[0]] / u:8.0f} instr/unit (the benchmark's own code: "
+          f"link, peers, application; excluded)")
     print(f"  other   {other / u:8.0f} instr/unit (unattributed)")
 
     def fname(fn):

@@ -91,6 +91,17 @@ for n in order:
     c, r = cg.get(n, {}), res.get(n, {})
     print(f"| {n} | {r.get('unit', '?')} | {c.get('stack', '-')} | {c.get('harness', '-')} "
           f"| {r.get('ns_stack', '-')} | {r.get('ns_loop', '-')} |")
+# Two threads at once (bench_lb, bench_limit): ns per operation of each thread.
+two = [n for n in order if any(k.startswith("ns_2t") for k in res.get(n, {}))]
+if two:
+    print()
+    print("| benchmark | unit | ns, 1 thread | ns each, 2 threads, same keys "
+          "| ns each, 2 threads, different keys |")
+    print("|---|---|---:|---:|---:|")
+    for n in two:
+        r = res[n]
+        print(f"| {n} | {r.get('unit', '?')} | {r.get('ns_stack', '-')} "
+              f"| {r.get('ns_2t_same', '-')} | {r.get('ns_2t_diff', '-')} |")
 # Per-layer split, one table per set of layers.
 sets = collections.OrderedDict()
 for n in order:
