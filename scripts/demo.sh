@@ -6,6 +6,7 @@
 # Builds everything (scripts/setup.sh), puts a client and three nginx backends in network
 # namespaces wired to the gateway's two ports through net_tap virtual NICs, pings the
 # gateway, echoes through its TCP service, proxies HTTP round robin to the backends,
+# keeps a sticky client (cookie affinity) on one backend and moves it when that drains,
 # shows what the gateway counted through its CLI, then stops it and cleans up.
 # No real NIC is touched (--no-pci) and no packet leaves this machine.
 #
@@ -68,6 +69,16 @@ listen = 10.77.1.1:80
 mode   = http
 pool   = web
 
+; the same backends with sticky sessions: the gateway sets a cookie naming the
+; backend (signed with cookie_key, so a client cannot forge one) and routes by it
+[vip.sticky]
+listen      = 10.77.1.1:81
+mode        = http
+pool        = sticky
+affinity    = cookie
+cookie_name = SLB
+cookie_key  = 5ca1ab1e5ca1ab1e5ca1ab1e5ca1ab1e
+
 ; the built-in TCP echo service, to test the data path
 [vip.echo]
 listen = 10.77.1.1:7
@@ -84,6 +95,18 @@ pool    = web
 address = 10.77.2.12:8080
 [backend.b13]
 pool    = web
+address = 10.77.2.13:8080
+
+[pool.sticky]
+algorithm = roundrobin
+[backend.s11]
+pool    = sticky
+address = 10.77.2.11:8080
+[backend.s12]
+pool    = sticky
+address = 10.77.2.12:8080
+[backend.s13]
+pool    = sticky
 address = 10.77.2.13:8080
 CONF_EOF
 sed 's/^/    | /' "$CONF"
@@ -136,16 +159,39 @@ printf 'GET / HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nTransfer-Encoding: chu
 	ip netns exec "$SL_NSC" timeout 5 socat -t1 - TCP:10.77.1.1:80 | head -1 | sed 's/^/    /'
 say "refused by the gateway itself: no backend saw it"
 
-step "Step 9: what the gateway counted"
+step "Step 9: a sticky client: round robin picks once, the cookie keeps it there"
+JAR="$SL_TMP/demo.jar"
+printf 'client$ curl -si -c jar http://10.77.1.1:81/   (the first request: no cookie yet)\n'
+ip netns exec "$SL_NSC" curl -si -m 5 -c "$JAR" http://10.77.1.1:81/ | tr -d '\r' |
+	grep -Ei '^(HTTP/|set-cookie:|backend-)' | sed 's/^/    /'
+for i in 1 2 3 4 5; do
+	printf 'client$ curl -b jar http://10.77.1.1:81/   ->  '
+	ip netns exec "$SL_NSC" curl -s -m 5 -b "$JAR" http://10.77.1.1:81/ || echo "(failed)"
+done
+say "" "every request opened a new connection (with several workers, any of them may take it): the" \
+	"cookie alone routed it. Another client without the cookie starts on the next backend:"
+printf 'client$ curl http://10.77.1.1:81/   ->  '
+ip netns exec "$SL_NSC" curl -s -m 5 http://10.77.1.1:81/ || echo "(failed)"
+say "" "drain the sticky client's backend: its next request moves, with a new cookie:"
+sticky=$(ip netns exec "$SL_NSC" curl -s -m 5 -b "$JAR" http://10.77.1.1:81/)
+cli set backend "s${sticky#backend-}" drain
+for i in 1 2 3; do
+	printf 'client$ curl -b jar -c jar http://10.77.1.1:81/   ->  '
+	ip netns exec "$SL_NSC" curl -s -m 5 -b "$JAR" -c "$JAR" http://10.77.1.1:81/ || echo "(failed)"
+done
+cli set backend "s${sticky#backend-}" up
+cli show sessions
+
+step "Step 10: what the gateway counted"
 cli show backends
 cli show vips
 cli show tcp stats
 cli show neighbours
 
-step "Step 10: the lcores and what each one does"
+step "Step 11: the lcores and what each one does"
 cli show lcores
 
-step "Step 11: stop sluice (SIGTERM) and check that every packet buffer came back"
+step "Step 12: stop sluice (SIGTERM) and check that every packet buffer came back"
 log=$SL_LOG
 sl_sluice_stop 20
 say "sluice exited with status $SL_SLUICE_RC; the end of its log:"
