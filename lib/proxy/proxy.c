@@ -74,6 +74,8 @@ void
 sl_proxy_poll(struct sl_proxy *px, uint64_t now)
 {
 	px->now = now;
+	if (px->n_waiting != 0)
+		px_backend_kick(px);
 	if (now < px->next_check)
 		return;
 	/* Timeouts are coarse: look at the queues every millisecond at most. */
@@ -85,7 +87,9 @@ sl_proxy_poll(struct sl_proxy *px, uint64_t now)
 			struct px_timer *t = q->next;
 
 			px_timer_stop(t);
-			if (owns_client(px, t))
+			if (k == PX_T_PACE)
+				px_client_pace_timeout(px, container_of(t, struct px_client, pace));
+			else if (owns_client(px, t))
 				px_client_timeout(px, (struct px_client *)t, (enum px_tmo)k);
 			else
 				px_backend_timeout(px, (struct px_bconn *)t, (enum px_tmo)k);
@@ -105,6 +109,12 @@ const struct sl_proxy_vip_stats *
 sl_proxy_vip_stats(const struct sl_proxy *px, uint16_t vip)
 {
 	return &px->vstats[vip];
+}
+
+const struct sl_proxy_shed_stats *
+sl_proxy_shed_stats(const struct sl_proxy *px)
+{
+	return &px->shed;
 }
 
 const struct sl_proxy_backend_stats *
@@ -204,6 +214,9 @@ sl_proxy_create(const struct sl_proxy_params *pp)
 	px->lb = pp->lb;
 	px->net = pp->net;
 	px->shared = pp->shared;
+	px->shed_p = pp->shed;
+	if (px->shed_p.retry_after == 0)
+		px->shed_p.retry_after = 1;
 	px->tcp = pp->tcp;
 	px->pool = pp->pool;
 	px->worker_id = pp->worker_id;
@@ -220,6 +233,10 @@ sl_proxy_create(const struct sl_proxy_params *pp)
 	px->tmo_tsc[PX_T_BACKEND_CONNECT] = ms * hc->backend_connect_timeout_ms;
 	px->tmo_tsc[PX_T_BACKEND_RESPONSE] = ms * hc->backend_response_timeout_ms;
 	px->tmo_tsc[PX_T_BACKEND_IDLE] = ms * hc->backend_idle_timeout_ms;
+	px->tmo_tsc[PX_T_QUEUE] = ms * (pp->shed.max_queue_ms != 0 ?
+					pp->shed.max_queue_ms :
+					hc->backend_connect_timeout_ms);
+	px->tmo_tsc[PX_T_PACE] = ms;
 	px->req_limits = (struct sl_http_limits){
 		.max_line = hc->max_request_line,
 		.max_head = hc->max_header_bytes,

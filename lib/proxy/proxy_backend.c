@@ -164,28 +164,79 @@ bconn_start_request(struct sl_proxy *px, struct px_bconn *b, struct px_client *c
 	px_client_process(px, c);
 }
 
-int
-px_backend_start(struct sl_proxy *px, struct px_client *c, int avoid)
+/* Connections this worker may open to backend k: its max_conns (config backends only). */
+static uint32_t
+backend_max_conns(const struct sl_proxy *px, int k)
 {
-	const struct sl_lb_pool *pool = &px->lb->pools[c->pool];
+	const struct sl_config *conf = px->conf;
+
+	if (k >= conf->n_backends || conf->backends[k].max_conns == 0 ||
+	    strcmp(conf->backends[k].name, px->lb->backends[k].name) != 0)
+		return 0;
+	return conf->backends[k].max_conns;
+}
+
+static void
+enqueue(struct sl_proxy *px, struct px_client *c, int k)
+{
+	struct px_backend_rt *rt = &px->brt[k];
+
+	c->queued = true;
+	c->q_backend = (uint16_t)k;
+	c->q_since = px->now;
+	c->wq_next = NULL;
+	c->wq_prev = rt->wq_tail;
+	if (rt->wq_tail != NULL)
+		rt->wq_tail->wq_next = c;
+	else
+		rt->wq_head = c;
+	rt->wq_tail = c;
+	rt->n_wait++;
+	px->n_waiting++;
+	px->shed.waiting = px->n_waiting;
+	px->shed.queued++;
+	px_timer_arm(px, &c->tm, PX_T_QUEUE);
+}
+
+void
+px_backend_unqueue(struct sl_proxy *px, struct px_client *c)
+{
 	struct px_backend_rt *rt;
+	uint64_t us;
+
+	if (!c->queued)
+		return;
+	rt = &px->brt[c->q_backend];
+	if (c->wq_prev != NULL)
+		c->wq_prev->wq_next = c->wq_next;
+	else
+		rt->wq_head = c->wq_next;
+	if (c->wq_next != NULL)
+		c->wq_next->wq_prev = c->wq_prev;
+	else
+		rt->wq_tail = c->wq_prev;
+	c->wq_next = c->wq_prev = NULL;
+	c->queued = false;
+	rt->n_wait--;
+	px->n_waiting--;
+	px->shed.waiting = px->n_waiting;
+	us = (px->now - c->q_since) * 1000000 / rte_get_tsc_hz();
+	if (us > px->shed.wait_max_us)
+		px->shed.wait_max_us = us;
+	if (c->tm.kind == PX_T_QUEUE)
+		px_timer_stop(&c->tm);
+}
+
+/* Start c's request on backend k: a pooled connection, a new one, or k's queue. */
+static int
+backend_go(struct sl_proxy *px, struct px_client *c, int k)
+{
+	struct px_backend_rt *rt = &px->brt[k];
 	struct px_bconn *b;
 	struct sl_tcp_conn *conn;
-	int k, rc;
+	uint32_t max;
+	int rc;
 
-	k = px_affinity_pick(px, c, avoid);
-	if (k < 0)
-		k = sl_lb_pick(pool, &px->lw, px_request_key(px, c, pool), avoid);
-	if (k < 0) {
-		px_client_error(px, c, SL_PROXY_ERR_503, "no backend available");
-		return -1;
-	}
-	k = px_affinity_record(px, c, k, avoid);
-	/* Counted in flight in the same iteration as the pick (leastconn, deletion). */
-	sl_lb_backend_acquire((struct sl_lb_backend *)&px->lb->backends[k]);
-	c->acquired = true;
-	c->backend = k;
-	rt = &px->brt[k];
 	if (rt->gen != px->lb->backends[k].gen || rt->laddr == 0) {
 		/* A new backend in this slot: its pooled connections are another's. */
 		uint16_t iface;
@@ -214,6 +265,19 @@ px_backend_start(struct sl_proxy *px, struct px_client *c, int avoid)
 		b->state = B_BUSY;
 		px_bconn_close(px, b, false);
 	}
+	max = backend_max_conns(px, k);
+	if (max != 0 && px->bstats[k].active >= max) {
+		/* Every connection this worker may open to k is busy: wait for one. */
+		const struct sl_proxy_shed_params *sh = &px->shed_p;
+
+		if (sh->max_queue != 0 && px->n_waiting >= sh->max_queue) {
+			px->shed.shed_queue++;
+			px_client_error(px, c, SL_PROXY_ERR_503, "overloaded: backend queue full");
+			return -1;
+		}
+		enqueue(px, c, k);
+		return 0;
+	}
 	b = bconn_alloc(px);
 	if (b == NULL) {
 		px_client_error(px, c, SL_PROXY_ERR_503, "too many backend connections");
@@ -239,12 +303,57 @@ px_backend_start(struct sl_proxy *px, struct px_client *c, int avoid)
 	return 0;
 }
 
+int
+px_backend_start(struct sl_proxy *px, struct px_client *c, int avoid)
+{
+	const struct sl_lb_pool *pool = &px->lb->pools[c->pool];
+	int k;
+
+	k = px_affinity_pick(px, c, avoid);
+	if (k < 0)
+		k = sl_lb_pick(pool, &px->lw, px_request_key(px, c, pool), avoid);
+	if (k < 0) {
+		px_client_error(px, c, SL_PROXY_ERR_503, "no backend available");
+		return -1;
+	}
+	k = px_affinity_record(px, c, k, avoid);
+	/* Counted in flight in the same iteration as the pick (leastconn, deletion). */
+	sl_lb_backend_acquire((struct sl_lb_backend *)&px->lb->backends[k]);
+	c->acquired = true;
+	c->backend = k;
+	return backend_go(px, c, k);
+}
+
+void
+px_backend_kick(struct sl_proxy *px)
+{
+	uint16_t n = __atomic_load_n(&px->lb->n_backends, __ATOMIC_ACQUIRE);
+
+	for (uint16_t k = 0; k < n && px->n_waiting != 0; k++) {
+		struct px_backend_rt *rt = &px->brt[k];
+
+		while (rt->n_wait != 0) {
+			uint32_t max = backend_max_conns(px, k);
+			struct px_client *c;
+
+			if (rt->idle == NULL && max != 0 && px->bstats[k].active >= max)
+				break;
+			c = rt->wq_head;
+			px_backend_unqueue(px, c);
+			backend_go(px, c, k);
+			if (c->queued)
+				break;	/* the pooled one was dead and no room: queued again */
+		}
+	}
+}
+
 void
 px_backend_flush_to_client(struct sl_proxy *px, struct px_bconn *b)
 {
 	struct px_client *c = b->c;
 
 	while (c != NULL && b->head_done) {
+		bool paced = false;
 		uint32_t space, used = 0;
 		struct rte_mbuf *part;
 		int rc;
@@ -252,10 +361,11 @@ px_backend_flush_to_client(struct sl_proxy *px, struct px_bconn *b)
 		if (b->state == B_TUNNEL) {
 			if (b->in == NULL || c->out != NULL)
 				return;
-			space = sl_tcp_send_space(c->conn);
+			space = px_client_room(px, c, &paced);
 			used = RTE_MIN(space, b->in_len);
 			if (used == 0) {
-				sl_tcp_want_space(c->conn);
+				if (!paced)
+					sl_tcp_want_space(c->conn);
 				return;
 			}
 			part = px_chain_split(px->pool, &b->in, used);
@@ -263,6 +373,7 @@ px_backend_flush_to_client(struct sl_proxy *px, struct px_bconn *b)
 				return;
 			b->in_len -= used;
 			b->parsed = b->in_len;
+			px_client_took(c, used);
 			px_client_send(px, c, part);
 			bconn_release(b, used);
 			continue;
@@ -270,11 +381,12 @@ px_backend_flush_to_client(struct sl_proxy *px, struct px_bconn *b)
 		if (b->parsed == b->in_len && b->resp.framing != SL_HTTP_BODY_NONE &&
 		    !b->peer_fin)
 			return;	/* wait for more */
-		space = c->out != NULL ? 0 : sl_tcp_send_space(c->conn);
+		space = c->out != NULL ? 0 : px_client_room(px, c, &paced);
 		if (space == 0 && b->parsed != b->in_len) {
-			/* Waiting on the client, not the backend: no response timeout. */
+			/* Waiting on the client (or its pacing), not the backend: no response timeout. */
 			px_timer_stop(&b->tm);
-			sl_tcp_want_space(c->conn);
+			if (!paced)
+				sl_tcp_want_space(c->conn);
 			return;
 		}
 		if (b->parsed == b->in_len && b->resp.framing != SL_HTTP_BODY_NONE) {
@@ -301,6 +413,7 @@ px_backend_flush_to_client(struct sl_proxy *px, struct px_bconn *b)
 				return;
 			b->in_len -= used;
 			b->parsed -= used;
+			px_client_took(c, used);
 			px_client_send(px, c, part);
 			bconn_release(b, used);
 			if (rc != SL_HTTP_DONE)
@@ -361,6 +474,7 @@ px_backend_process(struct sl_proxy *px, struct px_bconn *b)
 			/* 101, or 2xx to CONNECT: a byte tunnel from here on. */
 			b->state = B_TUNNEL;
 			c->state = C_TUNNEL;
+			px_client_inflight_end(px, c);
 			px_timer_stop(&b->tm);
 			px_timer_stop(&c->tm);
 			px_client_process(px, c);

@@ -13,6 +13,8 @@
  */
 #include <string.h>
 
+#include <rte_cycles.h>
+
 #include "sl_affinity.h"
 #include "proxy_priv.h"
 
@@ -26,8 +28,19 @@ client_release(struct px_client *c, uint32_t n)
 }
 
 void
+px_client_inflight_end(struct sl_proxy *px, struct px_client *c)
+{
+	if (c->in_flight) {
+		c->in_flight = false;
+		px->inflight--;
+		px->shed.inflight = px->inflight;
+	}
+}
+
+void
 px_client_release_backend(struct sl_proxy *px, struct px_client *c)
 {
+	px_backend_unqueue(px, c);
 	if (c->acquired && c->backend >= 0) {
 		sl_lb_backend_release((struct sl_lb_backend *)&px->lb->backends[c->backend]);
 		c->acquired = false;
@@ -125,7 +138,9 @@ px_client_free(struct sl_proxy *px, struct px_client *c)
 	struct sl_proxy_vip_stats *vs = &px->vstats[c->vip_idx];
 
 	px_timer_stop(&c->tm);
+	px_timer_stop(&c->pace);
 	px_client_release_backend(px, c);
+	px_client_inflight_end(px, c);
 	if (c->b != NULL) {
 		px_backend_detach(px, c->b, false);
 		c->b = NULL;
@@ -203,6 +218,48 @@ px_client_send(struct sl_proxy *px, struct px_client *c, struct rte_mbuf *m)
 	}
 }
 
+uint32_t
+px_client_room(struct sl_proxy *px, struct px_client *c, bool *paced)
+{
+	uint32_t space = c->conn != NULL ? sl_tcp_send_space(c->conn) : 0;
+	uint64_t hz, dt, add;
+
+	*paced = false;
+	if (c->bw_rate == 0 || space == 0)
+		return space;
+	/* Refill the bucket: rate x elapsed, at most its depth (dt capped so nothing overflows). */
+	hz = rte_get_tsc_hz();
+	dt = RTE_MIN(px->now - c->bw_last, hz);
+	add = (uint64_t)((unsigned __int128)dt * c->bw_rate / hz);
+	if (add != 0) {
+		c->bw_tokens = RTE_MIN(c->bw_burst, c->bw_tokens + add);
+		/* Advance by the time the whole bytes stand for, so no fraction is lost. */
+		c->bw_last = c->bw_tokens == c->bw_burst ? px->now :
+			     c->bw_last + (uint64_t)((unsigned __int128)add * hz / c->bw_rate);
+	}
+	if (c->bw_tokens == 0) {
+		*paced = true;
+		if (c->pace.kind == PX_T_NONE)
+			px_timer_arm(px, &c->pace, PX_T_PACE);
+		return 0;
+	}
+	return (uint32_t)RTE_MIN((uint64_t)space, c->bw_tokens);
+}
+
+void
+px_client_took(struct px_client *c, uint32_t n)
+{
+	if (c->bw_rate != 0)
+		c->bw_tokens = c->bw_tokens > n ? c->bw_tokens - n : 0;
+}
+
+void
+px_client_pace_timeout(struct sl_proxy *px, struct px_client *c)
+{
+	if (c->state != C_FREE && c->b != NULL)
+		px_backend_flush_to_client(px, c->b);
+}
+
 static unsigned int
 err_code(enum sl_proxy_err e)
 {
@@ -217,6 +274,7 @@ px_client_error(struct sl_proxy *px, struct px_client *c, enum sl_proxy_err e, c
 	px->vstats[c->vip_idx].errors[e]++;
 	px_count_response(px, c, code);
 	px_client_release_backend(px, c);
+	px_client_inflight_end(px, c);
 	if (c->b != NULL) {
 		px_backend_detach(px, c->b, false);
 		c->b = NULL;
@@ -386,6 +444,15 @@ client_request_head(struct sl_proxy *px, struct px_client *c)
 		px_client_error(px, c, SL_PROXY_ERR_405, "CONNECT is not served here");
 		return;
 	}
+	/* Load shedding: past the worker's limit, refuse at once, before any backend work. */
+	if (px->shed_p.max_inflight != 0 && px->inflight >= px->shed_p.max_inflight) {
+		px->shed.shed_inflight++;
+		px_client_error(px, c, SL_PROXY_ERR_503, "overloaded");
+		return;
+	}
+	c->in_flight = true;
+	px->inflight++;
+	px->shed.inflight = px->inflight;
 	host_len = request_host(c, host, sizeof(host));
 	pool = route_pool(c, host, host_len);
 	if (pool < 0) {
@@ -603,6 +670,7 @@ px_client_response_done(struct sl_proxy *px, struct px_client *c, bool backend_r
 	struct px_bconn *b = c->b;
 
 	px_client_release_backend(px, c);
+	px_client_inflight_end(px, c);
 	if (b != NULL) {
 		c->b = NULL;
 		/* A backend that answered before taking the whole body cannot be reused. */
@@ -661,6 +729,10 @@ px_client_timeout(struct sl_proxy *px, struct px_client *c, enum px_tmo kind)
 		return;
 	case PX_T_CLIENT_BODY:
 		px_client_error(px, c, SL_PROXY_ERR_408, "request body timeout");
+		return;
+	case PX_T_QUEUE:
+		px->shed.shed_wait++;
+		px_client_error(px, c, SL_PROXY_ERR_503, "overloaded: no backend connection in time");
 		return;
 	case PX_T_CLIENT_IDLE:
 	default:

@@ -173,6 +173,13 @@ px_response_head(struct sl_proxy *px, struct px_client *c, struct px_bconn *b)
 struct rte_mbuf *
 px_error_response(struct sl_proxy *px, unsigned int code, const char *detail)
 {
+	return px_local_response(px, code, detail, NULL, true);
+}
+
+struct rte_mbuf *
+px_local_response(struct sl_proxy *px, unsigned int code, const char *detail, const char *extra,
+		  bool close)
+{
 	const char *reason = sl_http_status_reason(code);
 	size_t body = strlen(reason) + 1 + (detail != NULL ? strlen(detail) + 2 : 0);
 	struct px_writer w;
@@ -184,9 +191,14 @@ px_error_response(struct sl_proxy *px, unsigned int code, const char *detail)
 	px_wr_str(&w, reason);
 	px_wr_str(&w, "\r\nContent-Type: text/plain\r\nContent-Length: ");
 	px_wr_u64(&w, body);
-	if (code == 503)
-		px_wr_str(&w, "\r\nRetry-After: 1");
-	px_wr_str(&w, "\r\nConnection: close\r\n\r\n");
+	if (code == 503) {
+		px_wr_str(&w, "\r\nRetry-After: ");
+		px_wr_u64(&w, px->shed_p.retry_after);
+	}
+	px_wr_str(&w, "\r\n");
+	if (extra != NULL)
+		px_wr_str(&w, extra);	/* whole field lines, each ending in CRLF */
+	px_wr_str(&w, close ? "Connection: close\r\n\r\n" : "\r\n");
 	px_wr_str(&w, reason);
 	if (detail != NULL) {
 		px_wr_str(&w, ": ");

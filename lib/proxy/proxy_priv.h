@@ -26,6 +26,8 @@ enum px_tmo {
 	PX_T_BACKEND_CONNECT,	/* no SYN-ACK in time: next backend or 504 */
 	PX_T_BACKEND_RESPONSE,	/* response (or its next bytes) late: 504 or abort */
 	PX_T_BACKEND_IDLE,	/* pooled connection unused: close */
+	PX_T_QUEUE,		/* waited too long for a backend connection: 503 */
+	PX_T_PACE,		/* bandwidth pacing: look again (1 ms) */
 	PX_T__MAX
 };
 
@@ -68,6 +70,16 @@ struct px_client {
 	bool resp_started;	/* a byte of the response went to the client */
 	bool closing;		/* close once c->out is flushed */
 	bool acquired;		/* counted in its backend's in-flight requests */
+	bool in_flight;		/* counted in the worker's requests in flight (shedding) */
+	bool queued;		/* waiting in its backend's queue for a connection */
+	uint16_t q_backend;	/* whose queue */
+	struct px_client *wq_next, *wq_prev;	/* that queue, FIFO */
+	uint64_t q_since;	/* TSC it was queued */
+	struct px_timer pace;	/* bandwidth pacing: look again in 1 ms */
+	uint64_t bw_rate;	/* bytes per second to the client; 0: not paced */
+	uint64_t bw_burst;	/* bucket depth, bytes */
+	uint64_t bw_tokens;	/* bytes it may send now */
+	uint64_t bw_last;	/* TSC of the last refill */
 	uint8_t retries;
 	int16_t pool;		/* of the current request */
 	int backend;		/* of the current request; -1 none */
@@ -108,6 +120,8 @@ struct px_backend_rt {
 	uint32_t gen;		/* sl_lb_backend.gen the entry was made for */
 	struct px_bconn *idle;	/* LIFO of pooled connections */
 	uint32_t n_idle;
+	struct px_client *wq_head, *wq_tail;	/* requests waiting for a connection */
+	uint32_t n_wait;
 };
 
 struct sl_proxy {
@@ -130,6 +144,10 @@ struct sl_proxy {
 	struct px_bconn *bconns;
 	uint32_t client_free, bconn_free;
 	struct px_backend_rt *brt;
+	uint32_t inflight;	/* requests in flight on this worker */
+	uint32_t n_waiting;	/* of them waiting in backend queues */
+	struct sl_proxy_shed_stats shed;
+	struct sl_proxy_shed_params shed_p;
 	struct sl_proxy_vip_stats vstats[SL_VIPS_MAX];
 	struct sl_proxy_backend_stats *bstats;
 };
@@ -175,6 +193,10 @@ struct rte_mbuf *px_request_head(struct sl_proxy *px, struct px_client *c, const
 				 size_t host_len);
 struct rte_mbuf *px_response_head(struct sl_proxy *px, struct px_client *c, struct px_bconn *b);
 struct rte_mbuf *px_error_response(struct sl_proxy *px, unsigned int code, const char *detail);
+/* A response of the gateway's own: text body "Reason[: detail]", @p extra field lines
+ * (each ending in CRLF; NULL: none), Connection: close when @p close. */
+struct rte_mbuf *px_local_response(struct sl_proxy *px, unsigned int code, const char *detail,
+				   const char *extra, bool close);
 
 /* proxy_client.c */
 /* The algorithm's key for the current request (the pool's hash_key, or the connection). */
@@ -182,12 +204,23 @@ uint64_t px_request_key(const struct sl_proxy *px, const struct px_client *c,
 			const struct sl_lb_pool *pool);
 /* The current request is over for its backend's in-flight count. */
 void px_client_release_backend(struct sl_proxy *px, struct px_client *c);
+/* The current request is over for the worker's in-flight count (shedding). */
+void px_client_inflight_end(struct sl_proxy *px, struct px_client *c);
 void px_client_process(struct sl_proxy *px, struct px_client *c);
 void px_client_event(struct sl_proxy *px, struct px_client *c, const struct sl_tcp_event *ev);
 void px_client_timeout(struct sl_proxy *px, struct px_client *c, enum px_tmo kind);
 /* Answer the current request with a gateway error and close. */
 void px_client_error(struct sl_proxy *px, struct px_client *c, enum sl_proxy_err e,
 		     const char *detail);
+/*
+ * Bytes the client connection may take now: TCP's send space, cut to what
+ * bandwidth pacing allows. When pacing is what holds it back, the pace timer
+ * is armed and *paced set (the caller must not wait for SEND_SPACE then).
+ */
+uint32_t px_client_room(struct sl_proxy *px, struct px_client *c, bool *paced);
+/* n bytes of body went to the client: take them from the pacing bucket. */
+void px_client_took(struct px_client *c, uint32_t n);
+void px_client_pace_timeout(struct sl_proxy *px, struct px_client *c);
 /* Queue bytes to the client (takes the chain). */
 void px_client_send(struct sl_proxy *px, struct px_client *c, struct rte_mbuf *m);
 /* The response to the current request is complete. */
@@ -222,6 +255,10 @@ void px_backend_send(struct sl_proxy *px, struct px_bconn *b, struct rte_mbuf *m
 /* The client is gone or failed: drop the backend side of its request. */
 void px_backend_detach(struct sl_proxy *px, struct px_bconn *b, bool reusable);
 void px_bconn_close(struct sl_proxy *px, struct px_bconn *b, bool abort);
+/* Take c out of its backend's wait queue (it was answered or is gone). */
+void px_backend_unqueue(struct sl_proxy *px, struct px_client *c);
+/* Serve the waiting requests that can get a connection now (from sl_proxy_poll). */
+void px_backend_kick(struct sl_proxy *px);
 /* Relay what the client's send queue can take now (response body). */
 void px_backend_flush_to_client(struct sl_proxy *px, struct px_bconn *b);
 

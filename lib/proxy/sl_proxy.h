@@ -117,6 +117,25 @@ struct sl_proxy_backend_stats {
 	uint64_t idle;			/**< idle pooled connections now (gauge) */
 };
 
+/** Load shedding and backend queues of one worker ([shed], backend max_conns). */
+struct sl_proxy_shed_stats {
+	uint64_t inflight;		/**< requests in flight now (gauge) */
+	uint64_t waiting;		/**< requests waiting for a backend connection now (gauge) */
+	uint64_t queued;		/**< requests that had to wait for a backend connection */
+	uint64_t shed_inflight;		/**< 503: max_inflight requests were in flight */
+	uint64_t shed_queue;		/**< 503: max_queue requests were waiting */
+	uint64_t shed_wait;		/**< 503: waited max_queue_ms for a connection */
+	uint64_t wait_max_us;		/**< the longest wait for a connection so far */
+};
+
+/** Load-shedding thresholds of one worker ([shed]); 0: that check is off. */
+struct sl_proxy_shed_params {
+	uint32_t max_inflight;		/**< requests in flight on the worker */
+	uint32_t max_queue;		/**< requests waiting for a backend connection */
+	uint32_t max_queue_ms;		/**< longest wait for one (0: the connect timeout) */
+	uint32_t retry_after;		/**< seconds, in every 503 the gateway answers */
+};
+
 struct sl_proxy_params {
 	const struct sl_config *conf;
 	const struct sl_lb *lb;
@@ -129,6 +148,7 @@ struct sl_proxy_params {
 	uint32_t max_backend_conns;	/**< backend connection records */
 	struct sl_proxy_shared *shared;	/**< per-VIP state shared by the workers; NULL:
 					     no affinity, max_conns per worker */
+	struct sl_proxy_shed_params shed;
 };
 
 /**
@@ -156,6 +176,9 @@ void sl_proxy_poll(struct sl_proxy *px, uint64_t now);
 const struct sl_proxy_vip_stats *sl_proxy_vip_stats(const struct sl_proxy *px, uint16_t vip);
 const struct sl_proxy_backend_stats *sl_proxy_backend_stats(const struct sl_proxy *px,
 							     uint16_t backend);
+
+/** Shedding counters of this worker. */
+const struct sl_proxy_shed_stats *sl_proxy_shed_stats(const struct sl_proxy *px);
 
 /** The status code of an enum sl_proxy_err. */
 unsigned int sl_proxy_err_code(enum sl_proxy_err e);

@@ -138,6 +138,17 @@ typedef int (*sl_tcp_pick_port_fn)(void *arg, uint32_t laddr, uint32_t raddr, ui
 	(SL_TCP_F_SACK | SL_TCP_F_TIMESTAMPS | SL_TCP_F_WSCALE | SL_TCP_F_SYNCOOKIES)
 
 /**
+ * Admission of a new connection: called for each SYN to a listener (not for
+ * retransmissions of a SYN already answered), before any state or SYN cookie
+ * is made, with the listener's context and the peer's address (network
+ * order). false: the SYN is dropped silently and counted as syn_limited; the
+ * peer retransmits it after its own SYN timeout (1 s, then 2 s, ...), which
+ * is the back-off a new-connection rate limit wants.
+ * Context: the worker that owns the TCP instance.
+ */
+typedef bool (*sl_tcp_syn_filter_fn)(void *arg, void *listen_ctx, uint32_t raddr);
+
+/**
  * Creation parameters. Zero means "default" for every numeric field.
  */
 struct sl_tcp_params {
@@ -171,6 +182,8 @@ struct sl_tcp_params {
 	void *event_arg;
 	sl_tcp_pick_port_fn pick_port;	/**< NULL: sequential ephemeral range */
 	void *pick_port_arg;
+	sl_tcp_syn_filter_fn syn_filter; /**< NULL: every SYN to a listener is admitted */
+	void *syn_filter_arg;
 };
 
 /** Why a segment was dropped. Every dropped segment is counted under one. */
@@ -187,6 +200,7 @@ struct sl_tcp_params {
 	X(SYN_INVALID,	"syn_invalid")	/* SYN in a synchronized state */	\
 	X(NO_ACK,	"no_ack")	/* segment without ACK where one is needed */ \
 	X(BAD_COOKIE,	"bad_cookie")	/* ACK to a listener, cookie invalid */	\
+	X(SYN_LIMITED,	"syn_limited")	/* SYN refused by the syn_filter (rate) */ \
 	X(BAD_FLAGS,	"bad_flags")	/* SYN+RST, SYN+FIN, no flags, ... */	\
 	X(OOO_FULL,	"ooo_full")	/* reassembly queue full */		\
 	X(STATE,	"state")	/* not acceptable in this state */	\

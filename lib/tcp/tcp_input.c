@@ -1082,6 +1082,10 @@ listen_input(struct sl_tcp *t, struct sl_tcp_listener *l, struct tcp_seg *s, str
 		drop(t, SL_TCP_DROP_BAD_ACK, m);
 		return;
 	}
+	if (t->p.syn_filter != NULL && !t->p.syn_filter(t->p.syn_filter_arg, l->ctx, s->raddr)) {
+		drop(t, SL_TCP_DROP_SYN_LIMITED, m);
+		return;
+	}
 	if (m != NULL)
 		rte_pktmbuf_free(m);	/* data on a SYN is not kept */
 	if (TAILQ_EMPTY(&t->free_list) || t->half_open >= t->p.syn_backlog) {
