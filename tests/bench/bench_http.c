@@ -13,8 +13,10 @@
  *   cc -O2 -Ilib/http tests/bench/bench_http.c lib/http/http_*.c -lhttp_parser -o /tmp/bench_http
  *   /tmp/bench_http [-n iterations]          the table
  *   /tmp/bench_http [-n iterations] NAME     one loop, for tests/bench/callgrind.sh:
- *     NAME = http_get | http_post | http_chunked (ours, fed whole) or
- *            hp_get | hp_post | hp_chunked (libhttp-parser); prints "RESULT NAME ..."
+ *     NAME = http_get | http_post | http_chunked | http_wrk | http_nginx (ours, fed
+ *            whole) or hp_get | ... | hp_nginx (libhttp-parser); prints "RESULT NAME ..."
+ *     (wrk and nginx: the GET /100 of bench_proxy and scripts/bench.sh, and nginx's
+ *     200 with a 100-byte body)
  */
 #include <stdbool.h>
 #include <stdint.h>
@@ -81,6 +83,21 @@ static struct sample corpus[] = {
 	  "40\r\n<ul><li>blue</li><li>red</li><li>green</li><li>black</li></ul>  \r\n"
 	  "e\r\n</body></html>\r\n"
 	  "0\r\n\r\n", 0 },
+	/* What bench_proxy and scripts/bench.sh send: wrk's GET, and nginx's answer to it. */
+	{ "wrk GET /100", SL_HTTP_REQUEST,
+	  "GET /100 HTTP/1.1\r\n"
+	  "Host: 10.0.1.1\r\n"
+	  "\r\n", 0 },
+	{ "nginx 200 + 100 B body", SL_HTTP_RESPONSE,
+	  "HTTP/1.1 200 OK\r\n"
+	  "Server: nginx\r\n"
+	  "Date: Thu, 03 Dec 2026 14:46:34 GMT\r\n"
+	  "Content-Type: text/plain\r\n"
+	  "Content-Length: 100\r\n"
+	  "Connection: keep-alive\r\n"
+	  "\r\n"
+	  "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
+	  "xxxxxxxx\n", 0 },
 };
 
 static double
@@ -190,13 +207,13 @@ best_of_5(void (*fn)(const struct sample *, size_t), const struct sample *s, siz
 static int
 one(const char *name, unsigned iters)
 {
-	static const char *const names[] = { "get", "post", "chunked" };
+	static const char *const names[] = { "get", "post", "chunked", "wrk", "nginx" };
 	bool mine = !strncmp(name, "http_", 5);
 	const char *what = strchr(name, '_');
 	struct sample *s = NULL;
 	double t0, dt;
 
-	for (size_t k = 0; what && k < 3; k++)
+	for (size_t k = 0; what && k < sizeof(names) / sizeof(names[0]); k++)
 		if (!strcmp(what + 1, names[k]))
 			s = &corpus[k];
 	if (s == NULL || (!mine && strncmp(name, "hp_", 3))) {

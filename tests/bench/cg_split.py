@@ -49,6 +49,38 @@ LAYER_SETS = {
                     "sl_affinity_siphash"],
         "callbacks": ["name_of"],
     },
+    # bench_proxy: the whole worker. Function-name rules (fn_layers) come first: the
+    # benchmark's copy of lib/worker's loop (gw_*) and the PMD work it does on the worker's
+    # lcore (nic_*: rx refill, tx completion). With split_inline, a function's own
+    # instructions are split by the file they come from, so DPDK's inline header code
+    # (mbuf, mempool cache, ring, ethdev bursts) counts as dpdk wherever it is inlined.
+    "proxy": {
+        "layers": [
+            ("net", r"lib/net/(?!neigh\.c$)"),
+            ("neigh", r"lib/net/neigh\.c$"),
+            ("tcp", r"lib/tcp/"),
+            # Software checksums: lib/tcp's tcp_cksum_sum() (by name, below) and DPDK's
+            # inline rte_ip.h code (rte_ipv4_cksum, rte_ipv4_phdr_cksum, __rte_raw_cksum)
+            # wherever it is inlined: what checksum offload would remove.
+            ("cksum", r"/dpdk/rte_ip\.h$"),
+            ("http", r"lib/http/"),
+            ("proxy", r"lib/proxy/"),
+            ("lb", r"lib/(lb|affinity)/"),
+            ("dpdk", r"/include/(x86_64-linux-gnu/)?dpdk/|librte_"),
+            ("worker", None),
+        ],
+        "fn_layers": [
+            ("cksum", r"^tcp_cksum_sum$"),
+            ("worker", r"^gw_"),
+            ("dpdk", r"^nic_"),
+        ],
+        "split_inline": True,
+        "entries": ["gw_loop_once", "sl_net_input", "sl_net_output", "neigh_lookup",
+                    "sl_net_poll", "sl_tcp_input", "sl_tcp_poll", "sl_tcp_send", "tcp_output",
+                    "tcp_xmit", "tcp_cksum_sum", "sl_proxy_accept", "sl_proxy_event",
+                    "sl_proxy_poll", "sl_http_parse", "rr_pick", "nic_rx", "nic_tx_complete"],
+        "callbacks": ["gw_tcp_event", "gw_tcp_output", "gw_tx"],
+    },
     "http": {
         "layers": [
             ("parser", r"lib/http/"),
@@ -65,6 +97,7 @@ def parse(path):
     self_cost = collections.Counter()
     arcs = collections.Counter()          # (caller, callee) -> inclusive
     file_cost = collections.defaultdict(collections.Counter)
+    fn_file = {}                          # the file a function is defined in (fl= at fn=)
     obj_of = {}
     names = {"ob": {}, "fl": {}, "fn": {}}
     npos = 1
@@ -109,6 +142,7 @@ def parse(path):
             elif key == "fn":
                 fn = (ob, name("fn", val))
                 obj_of[fn] = ob
+                fn_file.setdefault(fn, fl)
                 cur_file = fl
             elif key == "cob":
                 cob = name("ob", val)
@@ -122,7 +156,7 @@ def parse(path):
                 npos = len(line.split(":", 1)[1].split())
             elif line.startswith("summary:"):
                 summary = int(line.split(":", 1)[1].split()[0])
-    return self_cost, arcs, file_cost, summary
+    return self_cost, arcs, file_cost, fn_file, summary
 
 
 def main():
@@ -134,9 +168,18 @@ def main():
     ap.add_argument("dump")
     a = ap.parse_args()
     ls = LAYER_SETS[a.set]
-    rules = [(n, re.compile(r)) for n, r in ls["layers"]] + [(HARNESS[0], re.compile(HARNESS[1]))]
+    rules = [(n, re.compile(r)) for n, r in ls["layers"] if r is not None]
+    rules += [(HARNESS[0], re.compile(HARNESS[1]))]
+    fn_rules = [(n, re.compile(r)) for n, r in ls.get("fn_layers", [])]
+    split = ls.get("split_inline", False)
 
-    self_cost, arcs, file_cost, summary = parse(a.dump)
+    def fn_rule(fn):
+        for n, r in fn_rules:
+            if r.search(fn[1]):
+                return n
+        return None
+
+    self_cost, arcs, file_cost, fn_file, summary = parse(a.dump)
     if summary is None:
         sys.exit(f"cg_split: no summary in {a.dump}")
 
@@ -148,7 +191,13 @@ def main():
 
     layer = {}
     for fn, fc in file_cost.items():
-        best = None
+        best = fn_rule(fn)
+        if best is None and split:
+            # Inline code is split by file below: the function's home is where it is defined.
+            best = file_layer(fn_file.get(fn))
+        if best is not None:
+            layer[fn] = best
+            continue
         for path, cost in fc.most_common():
             lay = file_layer(path)
             if lay is not None:
@@ -159,8 +208,9 @@ def main():
             best = file_layer(fn[0] if isinstance(fn, tuple) else "")
         layer[fn] = best
     for (caller, callee) in arcs:
-        layer.setdefault(callee, None)
-        layer.setdefault(caller, None)
+        for f in (caller, callee):
+            if f not in layer:
+                layer[f] = fn_rule(f)
 
     out_arcs = collections.defaultdict(list)
     incl_in = collections.Counter()
@@ -204,6 +254,13 @@ def main():
     per_layer = collections.Counter()
     for fn, cost in attributed.items():
         per_layer[layer[fn]] += cost
+        if split and fn_rule(fn) is None:
+            # Move the inlined code of other layers' files (DPDK headers) to their layers.
+            for path, c in file_cost[fn].items():
+                lay = file_layer(path)
+                if lay is not None and lay != layer[fn] and lay != HARNESS[0]:
+                    per_layer[layer[fn]] -= c
+                    per_layer[lay] += c
     names = [n for n, _ in ls["layers"]]
     stack = sum(per_layer[n] for n in names) or 1
     u = a.units
