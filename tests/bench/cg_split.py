@@ -49,6 +49,13 @@ LAYER_SETS = {
                     "sl_affinity_siphash"],
         "callbacks": ["name_of"],
     },
+    "limit": {
+        "layers": [
+            ("limit", r"lib/limit/"),
+        ],
+        "entries": ["sl_limit_decide"],
+        "callbacks": [],
+    },
     # bench_proxy: the whole worker. Function-name rules (fn_layers) come first: the
     # benchmark's copy of lib/worker's loop (gw_*) and the PMD work it does on the worker's
     # lcore (nic_*: rx refill, tx completion). With split_inline, a function's own
