@@ -96,7 +96,7 @@ struct pick_ctx {
 };
 
 static void
-pick_run(void *arg, uint64_t first, uint64_t span, uint64_t n, uint64_t *errs)
+bench_pick_run(void *arg, uint64_t first, uint64_t span, uint64_t n, uint64_t *errs)
 {
 	struct pick_ctx *p = arg;
 	struct sl_lb_worker *lw = &p->lw[first != 0];
@@ -179,11 +179,11 @@ bench_pick(const char *algo_name, unsigned int nb, uint64_t n)
 			fprintf(stderr, "sl_lb_worker_init failed\n");
 			exit(1);
 		}
-	pick_run(&p, 0, 0, 10000, &(uint64_t){ 0 }); /* warm-up */
-	ns1 = run_one(pick_run, &p, 0, n);
+	bench_pick_run(&p, 0, 0, 10000, &(uint64_t){ 0 }); /* warm-up */
+	ns1 = run_one(bench_pick_run, &p, 0, n);
 	if (!RUNNING_ON_VALGRIND) {
-		pick_run(&p, 1, 0, 10000, &(uint64_t){ 0 });
-		ns2 = run_two(pick_run, &p, 0, 1, 0, n);
+		bench_pick_run(&p, 1, 0, 10000, &(uint64_t){ 0 });
+		ns2 = run_two(bench_pick_run, &p, 0, 1, 0, n);
 	}
 	printf("%s: %u backends (weights 1..4), %lu picks: %.1f ns/pick, 2 threads on the "
 	       "same pool %.1f ns/pick each (key hash, acquire and release included)\n",
@@ -219,7 +219,7 @@ name_of(uint16_t b, void *arg)
  * n distinct clients). The clock stays at 1 s: within ttl/64 of every entry.
  */
 static void
-aff_run(void *arg, uint64_t first, uint64_t span, uint64_t n, uint64_t *errs)
+bench_aff_run(void *arg, uint64_t first, uint64_t span, uint64_t n, uint64_t *errs)
 {
 	struct aff_ctx *c = arg;
 	uint64_t now = rte_get_tsc_hz();
@@ -290,7 +290,7 @@ aff_fill(struct aff_ctx *c)
 	uint64_t errs = 0;
 
 	c->op = AFF_INSERT;
-	aff_run(c, 0, c->clients, c->clients, &errs);
+	bench_aff_run(c, 0, c->clients, c->clients, &errs);
 	c->op = AFF_LOOKUP;
 	if (errs != 0) {
 		fprintf(stderr, "bench_lb: fill: %lu inserts failed\n", (unsigned long)errs);
@@ -313,11 +313,11 @@ aff_insert_passes(struct aff_ctx *c, uint64_t n, int threads, bool same)
 		aff_empty(c);
 		c->op = AFF_INSERT;
 		if (threads == 1)
-			ns = run_one(aff_run, c, k, k);
+			ns = run_one(bench_aff_run, c, k, k);
 		else if (same)
-			ns = run_two(aff_run, c, 0, 0, k, k);
+			ns = run_two(bench_aff_run, c, 0, 0, k, k);
 		else
-			ns = run_two(aff_run, c, 0, k / 2, k / 2, k / 2);
+			ns = run_two(bench_aff_run, c, 0, k / 2, k / 2, k / 2);
 		ns_sum += ns;
 		passes++;
 		done += k;
@@ -379,11 +379,11 @@ bench_affinity(const char *what, uint32_t clients, uint64_t n)
 		if (c.a == NULL)
 			goto nomem;
 		aff_fill(&c);
-		aff_run(&c, 0, clients, clients, &(uint64_t){ 0 }); /* warm */
-		ns1 = run_one(aff_run, &c, clients, n);
+		bench_aff_run(&c, 0, clients, clients, &(uint64_t){ 0 }); /* warm */
+		ns1 = run_one(bench_aff_run, &c, clients, n);
 		if (!RUNNING_ON_VALGRIND) {
-			same = run_two(aff_run, &c, 0, 0, clients, n);
-			diff = run_two(aff_run, &c, 0, clients / 2, clients / 2, n);
+			same = run_two(bench_aff_run, &c, 0, 0, clients, n);
+			diff = run_two(bench_aff_run, &c, 0, clients / 2, clients / 2, n);
 		}
 		break;
 	case AFF_INSERT:
@@ -400,11 +400,11 @@ bench_affinity(const char *what, uint32_t clients, uint64_t n)
 		}
 		break;
 	default:
-		aff_run(&c, 0, 4, 1000, &(uint64_t){ 0 });
-		ns1 = run_one(aff_run, &c, 4, n);
+		bench_aff_run(&c, 0, 4, 1000, &(uint64_t){ 0 });
+		ns1 = run_one(bench_aff_run, &c, 4, n);
 		if (!RUNNING_ON_VALGRIND) {
-			same = run_two(aff_run, &c, 0, 0, 4, n);
-			diff = run_two(aff_run, &c, 0, 1, 4, n);
+			same = run_two(bench_aff_run, &c, 0, 0, 4, n);
+			diff = run_two(bench_aff_run, &c, 0, 1, 4, n);
 		}
 		break;
 	}

@@ -79,7 +79,7 @@ struct lim_ctx {
 };
 
 static void
-lim_run(void *arg, uint64_t first, uint64_t span, uint64_t n, uint64_t *errs)
+bench_lim_run(void *arg, uint64_t first, uint64_t span, uint64_t n, uint64_t *errs)
 {
 	struct lim_ctx *c = arg;
 	uint64_t now = c->start, allowed = 0, rejected = 0;
@@ -133,22 +133,22 @@ bench_decide(uint32_t keys, enum sl_limit_action action, uint64_t n)
 	}
 	/* Every key in the table, then a warm pass, at the start of the clock. */
 	c.start = 1000 * (uint64_t)T_CYCLES;
-	lim_run(&c, 0, keys, keys, &errs);
-	lim_run(&c, 0, keys, 10000, &errs);
+	bench_lim_run(&c, 0, keys, keys, &errs);
+	bench_lim_run(&c, 0, keys, 10000, &errs);
 	/* The measured runs start later, with budgets refilled. */
 	c.start += 10 * (uint64_t)T_CYCLES * 1000;
 	c.allowed = c.rejected = 0;
-	ns1 = run_one(lim_run, &c, keys, n);
+	ns1 = run_one(bench_lim_run, &c, keys, n);
 	printf("%s: 1 thread: %lu allowed, %lu rejected\n", bench_name, (unsigned long)c.allowed,
 	       (unsigned long)c.rejected);
 	if (!RUNNING_ON_VALGRIND) {
 		c.start += 2 * n * STEP_CYCLES + 10 * (uint64_t)T_CYCLES * 1000;
-		same = run_two(lim_run, &c, 0, 0, keys, n);
+		same = run_two(bench_lim_run, &c, 0, 0, keys, n);
 		c.start += 2 * n * STEP_CYCLES + 10 * (uint64_t)T_CYCLES * 1000;
 		if (keys == 1)
-			diff = run_two(lim_run, &c, 0, 1, 1, n);
+			diff = run_two(bench_lim_run, &c, 0, 1, 1, n);
 		else
-			diff = run_two(lim_run, &c, 0, keys / 2, keys / 2, n);
+			diff = run_two(bench_lim_run, &c, 0, keys / 2, keys / 2, n);
 	}
 	printf("%s: %lu decisions on %u key%s (%s): 1 thread %.1f ns; 2 threads, same keys "
 	       "%.1f ns, different keys %.1f ns (each)\n",
