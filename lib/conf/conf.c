@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Gateway configuration: the INI pre-scanner, message collection, value
- * parsers, and the [global], [tcp], [http], [port.*], [vip.*], [pool.*] and
- * [backend.*] sections. Device profiles are in conf_profile.c.
+ * parsers, and the [global], [tcp], [http], [shed], [port.*], [vip.*],
+ * [pool.*], [backend.*] and [limit.*] sections. Device profiles are in
+ * conf_profile.c.
  *
  * A load runs in two passes over the pre-scanned sections. The structure pass
  * (section kinds, names, counts, unknown keys) always runs; the value pass
@@ -896,6 +897,21 @@ static const char *const samesite_names[] = {
 	[SL_SAMESITE_OFF] = "off",
 };
 
+/* clang-format off */
+static const char *const limit_key_names[] = {
+	[SL_LIMIT_KEY_CLIENT_IP] = "client_ip",
+	[SL_LIMIT_KEY_HEADER] = "header",
+	[SL_LIMIT_KEY_COOKIE] = "cookie",
+	[SL_LIMIT_KEY_VIP] = "vip",
+	[SL_LIMIT_KEY_CONNECTION] = "connection",
+};
+/* clang-format on */
+
+static const char *const limit_action_names[] = {
+	[SL_LIMIT_REJECT] = "reject",
+	[SL_LIMIT_DELAY] = "delay",
+};
+
 static const char *const idle_names[] = {
 	[SL_IDLE_AUTO] = "auto",
 	[SL_IDLE_ON] = "on",
@@ -934,6 +950,254 @@ sl_conf_samesite_name(enum sl_cookie_samesite v)
 	return "?";
 }
 
+const char *
+sl_conf_limit_key_name(enum sl_limit_key k)
+{
+	if ((unsigned int)k < CONF_DIM(limit_key_names))
+		return limit_key_names[k];
+	return "?";
+}
+
+const char *
+sl_conf_limit_action_name(enum sl_limit_action a)
+{
+	if ((unsigned int)a < CONF_DIM(limit_action_names))
+		return limit_action_names[a];
+	return "?";
+}
+
+/*
+ * N/s, N/m or N/h, N as parse_dec() takes it (0 too: the caller decides).
+ * -EINVAL: not a rate, -EDOM: leading zero, -ERANGE: N above UINT32_MAX.
+ */
+static int
+parse_rate(const char *v, struct sl_conf_rate *r)
+{
+	const char *end = v;
+	uint32_t n = 0;
+	int rc = parse_dec(v, &end, &n);
+
+	if (rc == -EINVAL || end[0] != '/' || end[1] == '\0' || end[2] != '\0')
+		return -EINVAL;
+	switch (end[1]) {
+	case 's':
+		r->period_s = 1;
+		break;
+	case 'm':
+		r->period_s = 60;
+		break;
+	case 'h':
+		r->period_s = 3600;
+		break;
+	default:
+		return -EINVAL;
+	}
+	if (rc != 0)
+		return rc;
+	r->count = n;
+	return 0;
+}
+
+/* Byte units, the longest spelling first where one is a prefix of another. */
+static const struct {
+	const char *name;
+	uint64_t mult;
+} byte_units[] = {
+	{ "GiB", UINT64_C(1) << 30 },
+	{ "MiB", UINT64_C(1) << 20 },
+	{ "KiB", UINT64_C(1) << 10 },
+	{ "GB", 1000000000 },
+	{ "MB", 1000000 },
+	{ "KB", 1000 },
+	{ "kB", 1000 },
+	{ "B", 1 },
+};
+
+/*
+ * A byte count: decimal as parse_dec() takes it, then at most one of B, KB
+ * (or kB), MB, GB (powers of 1000), KiB, MiB, GiB (powers of 1024); *end
+ * after it. -EINVAL: not a count, -EDOM: leading zero, -ERANGE: above
+ * UINT64_MAX, -EPROTO: a unit of bits (b, kb, Mbit ...).
+ */
+static int
+parse_bytes(const char *s, const char **end, uint64_t *out)
+{
+	const char *p = s;
+	uint64_t v = 0, d, mult = 1;
+	bool big = false;
+	unsigned int i;
+
+	if (!isdigit((unsigned char)*p))
+		return -EINVAL;
+	for (; isdigit((unsigned char)*p); p++) {
+		d = (uint64_t)(*p - '0');
+		if (big || v > (UINT64_MAX - d) / 10)
+			big = true; /* stays "too big", never wraps */
+		else
+			v = v * 10 + d;
+	}
+	for (i = 0; i < CONF_DIM(byte_units); i++) {
+		size_t len = strlen(byte_units[i].name);
+
+		if (strncmp(p, byte_units[i].name, len) == 0) {
+			mult = byte_units[i].mult;
+			p += len;
+			break;
+		}
+	}
+	if (i == CONF_DIM(byte_units) && (*p == 'b' || (*p != '\0' && p[1] == 'b') ||
+					  (*p != '\0' && p[1] == 'i' && p[2] == 'b')))
+		return -EPROTO;
+	*end = p;
+	if (*s == '0' && isdigit((unsigned char)s[1]))
+		return -EDOM;
+	if (big || (mult != 1 && v > UINT64_MAX / mult))
+		return -ERANGE;
+	*out = v * mult;
+	return 0;
+}
+
+#define BANDWIDTH_MAX	   (UINT64_C(128) << 30) /* 128 GiB/s */
+#define BURST_BYTES_MAX	   (UINT64_C(1) << 40)
+#define BYTE_UNITS	   "B, KB, MB, GB (powers of 1000), KiB, MiB, GiB (powers of 1024)"
+#define BANDWIDTH_FORM	   "N/s or N with one of " BYTE_UNITS " then /s, such as 10MiB/s"
+#define RATE_ACCEPTED	   "(accepted: N/s, N/m or N/h, N 1..4294967295)"
+#define BANDWIDTH_ACCEPTED "(accepted: " BANDWIDTH_FORM "; 1B/s..128GiB/s)"
+#define BYTES_ACCEPTED \
+	"(accepted: N bytes, or N with one of " BYTE_UNITS "; up to 1099511627776 bytes)"
+_Static_assert(BURST_BYTES_MAX == 1099511627776, "BYTES_ACCEPTED names the maximum");
+
+/*
+ * A rate key: *out set and 0, 1 when absent, -EINVAL after reporting.
+ * @p zero: "0" (or 0/s ...) is accepted and means none.
+ */
+static int
+get_rate(const struct conf_ini *ini, struct conf_log *log, const struct conf_sect *s,
+	 const char *key, bool zero, struct sl_conf_rate *out)
+{
+	char clip[CONF_CLIP_BUF];
+	struct sl_conf_rate r = { 0, 1 };
+	unsigned int line;
+	const char *v = conf_get(ini, s, key, &line);
+	const char *accepted =
+		zero ? "(accepted: 0 for none, or N/s, N/m or N/h, N 1..4294967295)" :
+		       RATE_ACCEPTED;
+	int rc;
+
+	if (v == NULL)
+		return 1;
+	conf_clip(v, clip, sizeof(clip));
+	if (zero && strcmp(v, "0") == 0) {
+		*out = r;
+		return 0;
+	}
+	rc = parse_rate(v, &r);
+	if (rc == 0 && r.count == 0 && zero)
+		r.period_s = 1;
+	else if (rc == 0 && r.count == 0)
+		rc = -ERANGE;
+	if (rc == -EINVAL)
+		conf_msg(log, ini->path, line, s->name, key, "'%s' is not a rate %s", clip,
+			 accepted);
+	else if (rc == -EDOM)
+		conf_msg(log, ini->path, line, s->name, key,
+			 "'%s' has a leading zero, which other tools read as octal %s", clip,
+			 accepted);
+	else if (rc == -ERANGE)
+		conf_msg(log, ini->path, line, s->name, key, "'%s' is out of range %s", clip,
+			 accepted);
+	if (rc != 0)
+		return -EINVAL;
+	*out = r;
+	return 0;
+}
+
+/*
+ * A bandwidth key (bytes per second): *out set and 0, 1 when absent,
+ * -EINVAL after reporting. @p zero: "0" is accepted and means none.
+ */
+static int
+get_bandwidth(const struct conf_ini *ini, struct conf_log *log, const struct conf_sect *s,
+	      const char *key, bool zero, uint64_t *out)
+{
+	char clip[CONF_CLIP_BUF];
+	unsigned int line;
+	const char *v = conf_get(ini, s, key, &line), *end = NULL;
+	const char *accepted = zero ? "(accepted: 0 for none, or " BANDWIDTH_FORM
+				      "; up to 128GiB/s)" :
+				      BANDWIDTH_ACCEPTED;
+	uint64_t n = 0;
+	int rc;
+
+	if (v == NULL)
+		return 1;
+	conf_clip(v, clip, sizeof(clip));
+	if (zero && strcmp(v, "0") == 0) {
+		*out = 0;
+		return 0;
+	}
+	rc = parse_bytes(v, &end, &n);
+	if ((rc == 0 || rc == -EDOM || rc == -ERANGE) && strcmp(end, "/s") != 0)
+		rc = -EINVAL;
+	if (rc == 0 && (n > BANDWIDTH_MAX || (n == 0 && !zero)))
+		rc = -ERANGE;
+	if (rc == -EINVAL)
+		conf_msg(log, ini->path, line, s->name, key, "'%s' is not a bandwidth %s", clip,
+			 accepted);
+	else if (rc == -EPROTO)
+		conf_msg(log, ini->path, line, s->name, key, "'%s' counts bits: give bytes %s",
+			 clip, accepted);
+	else if (rc == -EDOM)
+		conf_msg(log, ini->path, line, s->name, key,
+			 "'%s' has a leading zero, which other tools read as octal %s", clip,
+			 accepted);
+	else if (rc == -ERANGE)
+		conf_msg(log, ini->path, line, s->name, key, "'%s' is out of range %s", clip,
+			 accepted);
+	if (rc != 0)
+		return -EINVAL;
+	*out = n;
+	return 0;
+}
+
+/* A byte count key (a bandwidth's burst): as get_bandwidth(), without the /s. */
+static int
+get_bytes(const struct conf_ini *ini, struct conf_log *log, const struct conf_sect *s,
+	  const char *key, uint64_t *out)
+{
+	char clip[CONF_CLIP_BUF];
+	unsigned int line;
+	const char *v = conf_get(ini, s, key, &line), *end = NULL;
+	uint64_t n = 0;
+	int rc;
+
+	if (v == NULL)
+		return 1;
+	conf_clip(v, clip, sizeof(clip));
+	rc = parse_bytes(v, &end, &n);
+	if ((rc == 0 || rc == -EDOM || rc == -ERANGE) && *end != '\0')
+		rc = -EINVAL;
+	if (rc == 0 && n > BURST_BYTES_MAX)
+		rc = -ERANGE;
+	if (rc == -EINVAL)
+		conf_msg(log, ini->path, line, s->name, key,
+			 "'%s' is not a byte count " BYTES_ACCEPTED, clip);
+	else if (rc == -EPROTO)
+		conf_msg(log, ini->path, line, s->name, key,
+			 "'%s' counts bits: give bytes " BYTES_ACCEPTED, clip);
+	else if (rc == -EDOM)
+		conf_msg(log, ini->path, line, s->name, key,
+			 "'%s' has a leading zero, which other tools read as octal " BYTES_ACCEPTED,
+			 clip);
+	else if (rc == -ERANGE)
+		conf_msg(log, ini->path, line, s->name, key, "'%s' is out of range " BYTES_ACCEPTED,
+			 clip);
+	if (rc != 0)
+		return -EINVAL;
+	*out = n;
+	return 0;
+}
+
 /*
  * Look @p v up in @p names; the index, or -1 after reporting it with the
  * accepted names.
@@ -968,10 +1232,12 @@ enum sect_kind {
 	KIND_GLOBAL,
 	KIND_TCP,
 	KIND_HTTP,
+	KIND_SHED,
 	KIND_PORT,
 	KIND_VIP,
 	KIND_POOL,
 	KIND_BACKEND,
+	KIND_LIMIT,
 	KIND_UNKNOWN,
 };
 
@@ -992,6 +1258,9 @@ static const char *const http_keys[] = {
 	"max_request_line", "max_header_bytes", "max_headers", "max_body",
 	"max_idle_per_backend", "retries", NULL
 };
+static const char *const shed_keys[] = {
+	"max_inflight", "max_queue", "max_queue_ms", "retry_after", NULL
+};
 static const char *const port_keys[] = { "device", "profile", "address", "gateway", NULL };
 /*
  * "route.N" is listed for the message only: route.* keys are classified before
@@ -999,13 +1268,15 @@ static const char *const port_keys[] = { "device", "profile", "address", "gatewa
  */
 static const char *const vip_keys[] = {
 	"listen", "mode", "pool", "route.N", "forwarded_for", "forwarded", "via", "max_conns",
+	"limit", "bandwidth", "max_conns_per_client", "max_new_conns",
 	"affinity", "affinity_ttl_ms", "affinity_max", "cookie_name", "cookie_key",
 	"cookie_path", "cookie_max_age", "cookie_httponly", "cookie_secure", "cookie_samesite",
 	NULL
 };
 /* The keys of a VIP that only mode http reads; route.N keys are too. */
 static const char *const vip_http_keys[] = {
-	"forwarded_for", "forwarded", "via", "max_conns", "affinity", "affinity_ttl_ms",
+	"forwarded_for", "forwarded", "via", "max_conns", "limit", "bandwidth",
+	"max_conns_per_client", "max_new_conns", "affinity", "affinity_ttl_ms",
 	"affinity_max", "cookie_name", "cookie_key", "cookie_path", "cookie_max_age",
 	"cookie_httponly", "cookie_secure", "cookie_samesite", NULL
 };
@@ -1015,10 +1286,13 @@ static const char *const pool_keys[] = {
 static const char *const backend_keys[] = {
 	"pool", "address", "weight", "backup", "max_conns", NULL
 };
+static const char *const limit_keys[] = {
+	"key", "rate", "bandwidth", "burst", "action", "max_keys", "status", NULL
+};
 /* clang-format on */
 
 static const struct {
-	const char *prefix; /* "port." ... ; NULL for [global], [tcp] and [http] */
+	const char *prefix; /* "port." ... ; NULL for [global], [tcp], [http] and [shed] */
 	const char *const *keys;
 	unsigned int max;
 	const char *what;  /* plural, for "too many" */
@@ -1027,11 +1301,13 @@ static const struct {
 	[KIND_GLOBAL] = { NULL, global_keys, 1, "global", NULL },
 	[KIND_TCP] = { NULL, tcp_keys, 1, "tcp", NULL },
 	[KIND_HTTP] = { NULL, http_keys, 1, "http", NULL },
+	[KIND_SHED] = { NULL, shed_keys, 1, "shed", NULL },
 	[KIND_PORT] = { "port", port_keys, SL_PORTS_MAX, "ports", "SL_PORTS_MAX" },
 	[KIND_VIP] = { "vip", vip_keys, SL_VIPS_MAX, "VIPs", "SL_VIPS_MAX" },
 	[KIND_POOL] = { "pool", pool_keys, SL_POOLS_MAX, "pools", "SL_POOLS_MAX" },
 	[KIND_BACKEND] = { "backend", backend_keys, SL_BACKENDS_MAX, "backends",
 			   "SL_BACKENDS_MAX" },
+	[KIND_LIMIT] = { "limit", limit_keys, SL_LIMITS_MAX, "limits", "SL_LIMITS_MAX" },
 };
 
 /* One section of the gateway file after the structure pass. */
@@ -1067,6 +1343,8 @@ sect_classify(const char *name, const char **suffix)
 		return KIND_TCP;
 	if (strcmp(name, "http") == 0)
 		return KIND_HTTP;
+	if (strcmp(name, "shed") == 0)
+		return KIND_SHED;
 	for (k = KIND_PORT; k < KIND_UNKNOWN; k++) {
 		len = strlen(kinds[k].prefix);
 		if (strncmp(name, kinds[k].prefix, len) == 0 &&
@@ -1146,8 +1424,9 @@ pass_structure(struct load *ld)
 		r->kind = sect_classify(s->name, &r->name);
 		if (r->kind == KIND_UNKNOWN) {
 			conf_msg(ld->log, ini->path, s->line, s->name, NULL,
-				 "unknown section (accepted: [global], [tcp], [http], [port.NAME], "
-				 "[vip.NAME], [pool.NAME], [backend.NAME])");
+				 "unknown section (accepted: [global], [tcp], [http], [shed], "
+				 "[port.NAME], [vip.NAME], [pool.NAME], [backend.NAME], "
+				 "[limit.NAME])");
 			continue;
 		}
 		if (r->kind == KIND_PORT)
@@ -1156,7 +1435,8 @@ pass_structure(struct load *ld)
 			check_vip_keys(ini, ld->log, s);
 		else
 			conf_check_keys(ini, ld->log, s, kinds[r->kind].keys);
-		if (r->kind == KIND_GLOBAL || r->kind == KIND_TCP || r->kind == KIND_HTTP) {
+		if (r->kind == KIND_GLOBAL || r->kind == KIND_TCP || r->kind == KIND_HTTP ||
+		    r->kind == KIND_SHED) {
 			/* Given twice, it is one merged section (reported by the pre-scan). */
 			r->stored = true;
 			continue;
@@ -1264,7 +1544,8 @@ parse_tcp_secret(struct load *ld, const struct conf_sect *s, struct sl_conf_tcp 
 	if (i != len || len != 2 * SL_TCP_SECRET_LEN)
 		return;
 	for (i = 0; i < SL_TCP_SECRET_LEN; i++)
-		t->secret[i] = (uint8_t)(conf_hex_digit(v[2 * i]) << 4 | conf_hex_digit(v[2 * i + 1]));
+		t->secret[i] =
+			(uint8_t)(conf_hex_digit(v[2 * i]) << 4 | conf_hex_digit(v[2 * i + 1]));
 	t->has_secret = true;
 }
 
@@ -1613,14 +1894,14 @@ check_pool_sizes(struct load *ld)
 }
 
 /*
- * The pool a VIP, route or backend names (case-insensitive, as section names
+ * The [KIND.NAME] section a key names (case-insensitive, as section names
  * are), in the value of @p key; @p what goes before the value in a message.
  * Returns its index; -1 after reporting that it names none; -2 when it names a
- * pool section that got no slot (that section is reported already).
+ * section that got no slot (that section is reported already).
  */
 static int
-resolve_pool(struct load *ld, const struct conf_sect *s, const char *key, const char *what,
-	     const char *v, unsigned int line)
+resolve_named(struct load *ld, enum sect_kind kind, const struct conf_sect *s, const char *key,
+	      const char *what, const char *v, unsigned int line)
 {
 	char clip[CONF_CLIP_BUF], lc[CONF_CLIP_BUF];
 	unsigned int i, idx = 0;
@@ -1629,7 +1910,7 @@ resolve_pool(struct load *ld, const struct conf_sect *s, const char *key, const 
 	for (i = 0; i < ld->n_refs; i++) {
 		const struct sect_ref *r = &ld->refs[i];
 
-		if (r->kind != KIND_POOL || r->name == NULL)
+		if (r->kind != kind || r->name == NULL)
 			continue;
 		if (strcasecmp(r->name, v) == 0)
 			return r->stored ? (int)idx : -2;
@@ -1642,9 +1923,287 @@ resolve_pool(struct load *ld, const struct conf_sect *s, const char *key, const 
 	for (c = lc; *c != '\0'; c++)
 		if (*c == ']')
 			*c = '?';
-	conf_msg(ld->log, ld->ini.path, line, s->name, key, "%s'%s' names no [pool.%s]", what, clip,
-		 lc);
+	conf_msg(ld->log, ld->ini.path, line, s->name, key, "%s'%s' names no [%s.%s]", what, clip,
+		 kinds[kind].prefix, lc);
 	return -1;
+}
+
+/* The pool a VIP, route or backend names: resolve_named() for [pool.NAME]. */
+static int
+resolve_pool(struct load *ld, const struct conf_sect *s, const char *key, const char *what,
+	     const char *v, unsigned int line)
+{
+	return resolve_named(ld, KIND_POOL, s, key, what, v, line);
+}
+
+#define LIMIT_KEY_ACCEPTED "(accepted: client_ip, header:NAME, cookie:NAME, vip or connection)"
+
+/* [limit.NAME] key = client_ip | header:NAME | cookie:NAME | vip | connection. */
+static bool
+parse_limit_key(struct load *ld, const struct conf_sect *s, struct sl_conf_limit *lm, const char *v,
+		unsigned int line)
+{
+	char clip[CONF_CLIP_BUF];
+	const char *name = NULL;
+	size_t i;
+
+	conf_clip(v, clip, sizeof(clip));
+	if (strcmp(v, "client_ip") == 0) {
+		lm->key = SL_LIMIT_KEY_CLIENT_IP;
+	} else if (strcmp(v, "vip") == 0) {
+		lm->key = SL_LIMIT_KEY_VIP;
+	} else if (strcmp(v, "connection") == 0) {
+		lm->key = SL_LIMIT_KEY_CONNECTION;
+	} else if (strncmp(v, "header:", 7) == 0) {
+		lm->key = SL_LIMIT_KEY_HEADER;
+		name = v + 7;
+	} else if (strncmp(v, "cookie:", 7) == 0) {
+		lm->key = SL_LIMIT_KEY_COOKIE;
+		name = v + 7;
+	} else {
+		conf_msg(ld->log, ld->ini.path, line, s->name, "key",
+			 "'%s' is not a limit key " LIMIT_KEY_ACCEPTED, clip);
+		return false;
+	}
+	if (name == NULL)
+		return true;
+	if (!token_valid(name, sizeof(lm->key_name))) {
+		conf_msg(ld->log, ld->ini.path, line, s->name, "key",
+			 "'%s': the %s name is not 1..%zu of " TOKEN_CHARS, clip,
+			 lm->key == SL_LIMIT_KEY_HEADER ? "header" : "cookie",
+			 sizeof(lm->key_name) - 1);
+		return false;
+	}
+	memcpy(lm->key_name, name, strlen(name) + 1);
+	/* Header names are case-insensitive (RFC 9110 5.1), cookie names are not. */
+	if (lm->key == SL_LIMIT_KEY_HEADER)
+		for (i = 0; lm->key_name[i] != '\0'; i++)
+			lm->key_name[i] = (char)tolower((unsigned char)lm->key_name[i]);
+	return true;
+}
+
+static void
+limit_defaults(struct sl_conf_limit *lm)
+{
+	lm->key = SL_LIMIT_KEY_CLIENT_IP;
+	lm->key_name[0] = '\0';
+	lm->kind = SL_LIMIT_RATE;
+	lm->rate = (struct sl_conf_rate){ 0, 1 };
+	lm->burst = 0;
+	lm->action = SL_LIMIT_REJECT;
+	lm->max_keys = 65536;
+	lm->status = 429;
+}
+
+/*
+ * [limit.NAME]: exactly one of rate and bandwidth; burst in requests or
+ * bytes accordingly; action and status for rates, key connection for
+ * bandwidths, max_keys for keys with a table. A key that does not apply is
+ * reported (as maglev_size for a roundrobin pool), so that nothing in the
+ * file is silently ignored.
+ */
+static void
+parse_limit(struct load *ld, const struct conf_sect *s, struct sl_conf_limit *lm)
+{
+	unsigned int key_line, rate_line, bw_line, line, vline;
+	const char *key = get_required(ld, s, "key", &key_line);
+	bool key_ok = key != NULL && parse_limit_key(ld, s, lm, key, key_line);
+	bool has_rate = conf_get(&ld->ini, s, "rate", &rate_line) != NULL;
+	bool has_bw = conf_get(&ld->ini, s, "bandwidth", &bw_line) != NULL;
+	bool table, values_ok = true;
+	char clip[CONF_CLIP_BUF];
+	const char *v;
+	uint32_t n;
+	int m, rc;
+
+	if (has_rate && has_bw)
+		conf_msg(ld->log, ld->ini.path, bw_line, s->name, "bandwidth",
+			 "a limit has a rate or a bandwidth, not both (rate is at line %u)",
+			 rate_line);
+	else if (!has_rate && !has_bw)
+		conf_msg(ld->log, ld->ini.path, s->line, s->name, "rate",
+			 "required key missing (a limit has rate = N/s, N/m or N/h, or "
+			 "bandwidth = N/s in bytes)");
+	lm->kind = has_rate || !has_bw ? SL_LIMIT_RATE : SL_LIMIT_BANDWIDTH;
+	if (has_rate)
+		values_ok &= get_rate(&ld->ini, ld->log, s, "rate", false, &lm->rate) == 0;
+	if (has_bw) {
+		uint64_t bw = 0;
+
+		rc = get_bandwidth(&ld->ini, ld->log, s, "bandwidth", false, &bw);
+		values_ok &= rc == 0;
+		if (rc == 0 && !has_rate)
+			lm->rate = (struct sl_conf_rate){ bw, 1 };
+	}
+	values_ok &= has_rate != has_bw;
+
+	if (lm->kind == SL_LIMIT_BANDWIDTH) {
+		lm->burst = 65536;
+		rc = get_bytes(&ld->ini, ld->log, s, "burst", &lm->burst);
+	} else {
+		n = 0;
+		rc = conf_get_uint(&ld->ini, ld->log, s, "burst", 0, UINT32_MAX, &n);
+		if (rc == 0)
+			lm->burst = n;
+	}
+	values_ok &= rc >= 0;
+
+	if (conf_get(&ld->ini, s, "action", &line) != NULL) {
+		if (lm->kind == SL_LIMIT_BANDWIDTH) {
+			conf_msg(ld->log, ld->ini.path, line, s->name, "action",
+				 "action applies to rate limits only (a bandwidth is paced: "
+				 "bytes wait, nothing is rejected)");
+		} else {
+			m = get_enum(&ld->ini, ld->log, s, "action", "an action",
+				     limit_action_names, CONF_DIM(limit_action_names));
+			if (m >= 0)
+				lm->action = (enum sl_limit_action)m;
+		}
+	}
+	v = conf_get(&ld->ini, s, "status", &line);
+	if (v != NULL && lm->kind == SL_LIMIT_BANDWIDTH) {
+		conf_msg(ld->log, ld->ini.path, line, s->name, "status",
+			 "status applies to rate limits only (a bandwidth is paced: bytes wait, "
+			 "nothing is rejected)");
+	} else if (v != NULL) {
+		if (strcmp(v, "429") == 0 || strcmp(v, "503") == 0)
+			lm->status = (uint16_t)atoi(v);
+		else
+			conf_msg(ld->log, ld->ini.path, line, s->name, "status",
+				 "'%s' is not a status for a rejected request (accepted: 429 or "
+				 "503)",
+				 conf_clip(v, clip, sizeof(clip)));
+	}
+	table = lm->key == SL_LIMIT_KEY_CLIENT_IP || lm->key == SL_LIMIT_KEY_HEADER ||
+		lm->key == SL_LIMIT_KEY_COOKIE;
+	if (conf_get(&ld->ini, s, "max_keys", &line) != NULL && key_ok && !table)
+		conf_msg(ld->log, ld->ini.path, line, s->name, "max_keys",
+			 "max_keys applies to key client_ip, header or cookie only (key %s keeps "
+			 "no table)",
+			 sl_conf_limit_key_name(lm->key));
+	else
+		conf_get_uint(&ld->ini, ld->log, s, "max_keys", 1, 16777216, &lm->max_keys);
+
+	if (key_ok && lm->key == SL_LIMIT_KEY_CONNECTION && has_rate && !has_bw)
+		conf_msg(ld->log, ld->ini.path, key_line, s->name, "key",
+			 "connection applies to bandwidth limits only (a rate limit counts the "
+			 "requests of a client_ip, header, cookie or vip)");
+	/*
+	 * lib/limit keeps (burst + 1) x T in 2^61 ticks of 1/256 cycle: 2^21 s
+	 * on a 4.29 GHz TSC. The bound leaves a margin for the rounding of T.
+	 */
+	if (values_ok &&
+	    (lm->burst + 1) * lm->rate.period_s > (uint64_t)SL_LIMIT_SPAN_MAX_S * lm->rate.count) {
+		v = conf_get(&ld->ini, s, "burst", &line);
+		conf_msg(ld->log, ld->ini.path, line, s->name, "burst",
+			 "%s is too large for %s %s: a full budget would take more than %u "
+			 "seconds (23 days) to refill",
+			 conf_clip(v != NULL ? v : "", clip, sizeof(clip)),
+			 lm->kind == SL_LIMIT_RATE ? "rate" : "bandwidth",
+			 conf_get(&ld->ini, s, lm->kind == SL_LIMIT_RATE ? "rate" : "bandwidth",
+				  &vline),
+			 SL_LIMIT_SPAN_MAX_S);
+	}
+}
+
+/* [shed]: per-worker load shedding bounds. */
+static void
+parse_shed(struct load *ld, const struct conf_sect *s)
+{
+	struct sl_conf_shed *sh = &ld->conf->shed;
+
+	conf_get_uint(&ld->ini, ld->log, s, "max_inflight", 0, 4194304, &sh->max_inflight);
+	conf_get_uint(&ld->ini, ld->log, s, "max_queue", 0, 4194304, &sh->max_queue);
+	conf_get_uint(&ld->ini, ld->log, s, "max_queue_ms", 0, 3600000, &sh->max_queue_ms);
+	conf_get_uint(&ld->ini, ld->log, s, "retry_after", 0, 86400, &sh->retry_after);
+}
+
+/*
+ * A list of [limit.NAME] names, as `limit = a, b` in a VIP (commas and/or
+ * blanks between names) or `limit=a,b` in a route (commas: blanks separate
+ * a route's fields). At most SL_VIP_LIMITS_MAX, each once, none also in
+ * @p other (the VIP's list, for a route: a limit applies once per request).
+ * @p what prefixes the messages ("" or "limit "). Returns false after
+ * reporting (*n_out and @p out then hold the names that were good).
+ */
+static bool
+parse_limit_list(struct load *ld, const struct conf_sect *s, const char *key, const char *what,
+		 const char *v, unsigned int line, uint8_t *n_out, uint8_t *out,
+		 const uint8_t *other, uint8_t n_other)
+{
+	char buf[CONF_LINE_MAX + 1], clip[CONF_CLIP_BUF];
+	char *item, *save = NULL, *p;
+	bool ok = true, too_many = false, empty = false;
+	unsigned int n = 0, j;
+	int idx;
+
+	*n_out = 0;
+	snprintf(buf, sizeof(buf), "%s", v);
+	if (strspn(buf, " \t,") == strlen(buf) && strchr(buf, ',') == NULL) {
+		conf_msg(ld->log, ld->ini.path, line, s->name, key,
+			 "%sis empty (accepted: names of [limit.NAME] sections, separated by "
+			 "commas)",
+			 what);
+		return false;
+	}
+	/* Split on commas by hand: strtok would merge "a,,b" into "a,b". */
+	for (item = buf; item != NULL; item = p) {
+		char *name, *tok;
+
+		p = strchr(item, ',');
+		if (p != NULL)
+			*p++ = '\0';
+		name = strtok_r(item, " \t", &save);
+		if (name == NULL) {
+			if (!empty)
+				conf_msg(ld->log, ld->ini.path, line, s->name, key,
+					 "%s'%s' has an empty item", what,
+					 conf_clip(v, clip, sizeof(clip)));
+			empty = true;
+			ok = false;
+			continue;
+		}
+		for (tok = name; tok != NULL; tok = strtok_r(NULL, " \t", &save)) {
+			idx = resolve_named(ld, KIND_LIMIT, s, key, what, tok, line);
+			if (idx < 0) {
+				ok = false;
+				continue;
+			}
+			for (j = 0; j < n && out[j] != idx; j++)
+				;
+			if (j < n) {
+				conf_msg(ld->log, ld->ini.path, line, s->name, key,
+					 "%s'%s' is listed twice", what,
+					 conf_clip(tok, clip, sizeof(clip)));
+				ok = false;
+				continue;
+			}
+			for (j = 0; j < n_other && other[j] != idx; j++)
+				;
+			if (j < n_other) {
+				conf_msg(
+					ld->log, ld->ini.path, line, s->name, key,
+					"%s'%s' is in the VIP's limit already (a limit applies once "
+					"per request)",
+					what, conf_clip(tok, clip, sizeof(clip)));
+				ok = false;
+				continue;
+			}
+			if (n == SL_VIP_LIMITS_MAX) {
+				if (!too_many)
+					conf_msg(ld->log, ld->ini.path, line, s->name, key,
+						 "%smore than %d limits (SL_VIP_LIMITS_MAX)", what,
+						 SL_VIP_LIMITS_MAX);
+				too_many = true;
+				ok = false;
+				continue;
+			}
+			out[n++] = (uint8_t)idx;
+		}
+	}
+	/* The good names even when some are not: a route is still checked against them. */
+	*n_out = (uint8_t)n;
+	return ok;
 }
 
 static void
@@ -1941,15 +2500,65 @@ parse_route_path(struct load *ld, const struct conf_sect *s, const char *key, un
 }
 
 #define ROUTE_BLANKS " \t\v\f"
-#define ROUTE_FORM   "host=NAME path=/PREFIX pool=NAME, with pool and host or path"
+#define ROUTE_FORM   "host=NAME path=/PREFIX pool=NAME limit=A,B, with pool and host or path"
+#define ROUTE_FIELDS "host, path, pool, limit"
 
 enum {
 	RF_HOST,
 	RF_PATH,
 	RF_POOL,
+	RF_LIMIT,
 	RF_N
 };
-static const char *const route_fields[RF_N] = { "host", "path", "pool" };
+static const char *const route_fields[RF_N] = { "host", "path", "pool", "limit" };
+
+/*
+ * A route's value as sl_conf_dump() writes it: host=, path=, pool=, limit=
+ * (names joined by commas). Returns its length (the text may be cut at @p size).
+ */
+static void __attribute__((format(printf, 4, 5)))
+append(char *buf, size_t size, size_t *off, const char *fmt, ...)
+{
+	size_t at = *off < size ? *off : size - 1;
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(buf + at, size - at, fmt, ap);
+	va_end(ap);
+	*off += n > 0 ? (size_t)n : 0;
+}
+
+static size_t
+route_value(const struct sl_config *conf, const struct sl_conf_route *r, char *val, size_t size)
+{
+	size_t off = 0;
+	unsigned int i;
+
+	val[0] = '\0';
+	if (r->host[0] != '\0')
+		append(val, size, &off, "host=%s%s ", r->host_wildcard ? "*" : "", r->host);
+	if (r->path[0] != '\0')
+		append(val, size, &off, "path=%s ", r->path);
+	append(val, size, &off, "pool=%s",
+	       r->pool >= 0 && r->pool < conf->n_pools ? conf->pools[r->pool].name : "?");
+	for (i = 0; i < r->n_limits; i++)
+		append(val, size, &off, "%s%s", i == 0 ? " limit=" : ",",
+		       r->limits[i] < conf->n_limits ? conf->limits[r->limits[i]].name : "?");
+	return off;
+}
+
+/* The length of the line dump_value() writes for @p key = @p v. */
+static size_t
+dump_value_len(const char *key, const char *v)
+{
+	size_t len = strlen(v);
+	bool quote =
+		strpbrk(v, ";#") != NULL || v[0] == '"' || v[0] == '\'' ||
+		(len != 0 && (isspace((unsigned char)v[0]) || isspace((unsigned char)v[len - 1])));
+
+	return strlen(key) + 3 + len + (quote ? 2 : 0);
+}
 
 /*
  * route.N = host=NAME path=/PREFIX pool=NAME: fields in any order, separated
@@ -1957,7 +2566,7 @@ static const char *const route_fields[RF_N] = { "host", "path", "pool" };
  */
 static bool
 parse_route(struct load *ld, const struct conf_sect *s, const struct conf_key *k,
-	    struct sl_conf_route *r)
+	    const struct sl_conf_vip *vip, struct sl_conf_route *r)
 {
 	bool seen[RF_N] = { false }, ok = true, malformed = false;
 	char buf[CONF_LINE_MAX + 1], clip[CONF_CLIP_BUF];
@@ -1980,7 +2589,7 @@ parse_route(struct load *ld, const struct conf_sect *s, const struct conf_key *k
 		eq = strchr(tok, '=');
 		if (eq == NULL || eq == tok) {
 			conf_msg(ld->log, ld->ini.path, line, s->name, key,
-				 "'%s' is not a field (NAME=VALUE; accepted: host, path, pool)",
+				 "'%s' is not a field (NAME=VALUE; accepted: " ROUTE_FIELDS ")",
 				 conf_clip(tok, clip, sizeof(clip)));
 			malformed = true;
 			continue;
@@ -1991,7 +2600,7 @@ parse_route(struct load *ld, const struct conf_sect *s, const struct conf_key *k
 				break;
 		if (f == RF_N) {
 			conf_msg(ld->log, ld->ini.path, line, s->name, key,
-				 "unknown field '%s' (accepted: host, path, pool)",
+				 "unknown field '%s' (accepted: " ROUTE_FIELDS ")",
 				 conf_clip(tok, clip, sizeof(clip)));
 			malformed = true;
 			continue;
@@ -2016,6 +2625,10 @@ parse_route(struct load *ld, const struct conf_sect *s, const struct conf_key *k
 		case RF_PATH:
 			ok &= parse_route_path(ld, s, key, line, eq + 1, r);
 			break;
+		case RF_LIMIT:
+			ok &= parse_limit_list(ld, s, key, "limit ", eq + 1, line, &r->n_limits,
+					       r->limits, vip->limits, vip->n_limits);
+			break;
 		default:
 			pool = resolve_pool(ld, s, key, "pool ", eq + 1, line);
 			ok &= pool >= 0;
@@ -2036,6 +2649,19 @@ parse_route(struct load *ld, const struct conf_sect *s, const struct conf_key *k
 			 "neither host nor path given (a route matches on one or both; the "
 			 "VIP's pool takes what no route matches)");
 		ok = false;
+	}
+	/* Without limits a route always fits a line (checked at build time); with them, here. */
+	if (ok && r->n_limits != 0) {
+		char val[2 * CONF_LINE_MAX];
+		size_t len = dump_value_len(key, (route_value(ld->conf, r, val, sizeof(val)), val));
+
+		if (len > CONF_LINE_MAX) {
+			conf_msg(ld->log, ld->ini.path, line, s->name, key,
+				 "is %zu characters long as show config writes it, above %u "
+				 "(shorten the host, the path or the limit names)",
+				 len, CONF_LINE_MAX);
+			ok = false;
+		}
 	}
 	return ok;
 }
@@ -2073,7 +2699,7 @@ parse_routes(struct load *ld, const struct conf_sect *s, struct sl_conf_vip *vip
 		memset(r, 0, sizeof(*r));
 		r->number = number;
 		r->pool = -1;
-		if (parse_route(ld, s, &s->keys[i], r))
+		if (parse_route(ld, s, &s->keys[i], vip, r))
 			vip->n_routes++;
 	}
 	qsort(vip->routes, vip->n_routes, sizeof(*vip->routes), route_cmp);
@@ -2147,7 +2773,8 @@ parse_cookie_key(struct load *ld, const struct conf_sect *s, struct sl_conf_vip 
 	if (i != len || (len != 32 && len != 64))
 		return;
 	for (i = 0; i < len / 2; i++)
-		vip->cookie_key[i] = (uint8_t)(conf_hex_digit(v[2 * i]) << 4 | conf_hex_digit(v[2 * i + 1]));
+		vip->cookie_key[i] =
+			(uint8_t)(conf_hex_digit(v[2 * i]) << 4 | conf_hex_digit(v[2 * i + 1]));
 	vip->cookie_key_len = (uint8_t)(len / 2);
 }
 
@@ -2234,6 +2861,21 @@ parse_vip_affinity(struct load *ld, const struct conf_sect *s, struct sl_conf_vi
 	}
 }
 
+/* Traffic control (lib/limit reads these). */
+static void
+parse_vip_limits(struct load *ld, const struct conf_sect *s, struct sl_conf_vip *vip)
+{
+	unsigned int line;
+	const char *v = conf_get(&ld->ini, s, "limit", &line);
+
+	if (v != NULL)
+		parse_limit_list(ld, s, "limit", "", v, line, &vip->n_limits, vip->limits, NULL, 0);
+	get_bandwidth(&ld->ini, ld->log, s, "bandwidth", true, &vip->bandwidth_bps);
+	conf_get_uint(&ld->ini, ld->log, s, "max_conns_per_client", 0, 4194304,
+		      &vip->max_conns_per_client);
+	get_rate(&ld->ini, ld->log, s, "max_new_conns", true, &vip->max_new_conns);
+}
+
 /* The keys only mode http reads. */
 static void
 parse_vip_http(struct load *ld, const struct conf_sect *s, struct sl_conf_vip *vip)
@@ -2242,7 +2884,9 @@ parse_vip_http(struct load *ld, const struct conf_sect *s, struct sl_conf_vip *v
 	conf_get_bool(&ld->ini, ld->log, s, "forwarded", &vip->forwarded);
 	parse_via(ld, s, vip);
 	conf_get_uint(&ld->ini, ld->log, s, "max_conns", 0, 4194304, &vip->max_conns);
+	parse_vip_limits(ld, s, vip);
 	parse_vip_affinity(ld, s, vip);
+	/* After the VIP's limit: a route may not list one of them again. */
 	parse_routes(ld, s, vip);
 }
 
@@ -2296,6 +2940,10 @@ parse_vip(struct load *ld, const struct conf_sect *s, struct sl_conf_vip *vip)
 	vip->forwarded = false;
 	vip->via[0] = '\0';
 	vip->max_conns = 0;
+	vip->n_limits = 0;
+	vip->bandwidth_bps = 0;
+	vip->max_conns_per_client = 0;
+	vip->max_new_conns = (struct sl_conf_rate){ 0, 1 };
 	vip_affinity_defaults(vip);
 	v = get_required(ld, s, "listen", &line);
 	if (v != NULL && get_endpoint(ld, s, "listen", v, line, &vip->addr, &vip->port) == 0) {
@@ -2385,21 +3033,30 @@ pass_values(struct load *ld)
 		struct sl_conf_vip vip;
 		struct sl_conf_pool pool;
 		struct sl_conf_backend backend;
+		struct sl_conf_limit limit;
 	} *scratch = calloc(1, sizeof(*scratch));
 
 	if (scratch == NULL)
 		return -ENOMEM;
-	/* Pools first: VIPs and backends name them by their index. */
+	/* Pools and limits first: VIPs, routes and backends name them by their index. */
 	for (i = 0; i < ld->n_refs; i++) {
 		const struct sect_ref *r = &ld->refs[i];
 		struct sl_conf_pool *p = &scratch->pool;
+		struct sl_conf_limit *lm = &scratch->limit;
 
-		if (r->kind != KIND_POOL)
-			continue;
-		if (r->stored)
-			p = &conf->pools[conf->n_pools++];
-		copy_name(p->name, r->name);
-		parse_pool(ld, r->s, p);
+		if (r->kind == KIND_POOL) {
+			if (r->stored)
+				p = &conf->pools[conf->n_pools++];
+			copy_name(p->name, r->name);
+			parse_pool(ld, r->s, p);
+		} else if (r->kind == KIND_LIMIT) {
+			if (r->stored)
+				lm = &conf->limits[conf->n_limits++];
+			memset(lm, 0, sizeof(*lm));
+			copy_name(lm->name, r->name);
+			limit_defaults(lm);
+			parse_limit(ld, r->s, lm);
+		}
 	}
 	for (i = 0; i < ld->n_refs; i++) {
 		const struct sect_ref *r = &ld->refs[i];
@@ -2414,6 +3071,9 @@ pass_values(struct load *ld)
 			break;
 		case KIND_HTTP:
 			parse_http(ld, r->s);
+			break;
+		case KIND_SHED:
+			parse_shed(ld, r->s);
 			break;
 		case KIND_PORT: {
 			struct sl_conf_port *p =
@@ -2448,6 +3108,7 @@ pass_values(struct load *ld)
 			break;
 		}
 		case KIND_POOL:
+		case KIND_LIMIT:
 		case KIND_UNKNOWN:
 			break;
 		}
@@ -2514,6 +3175,15 @@ http_defaults(struct sl_conf_http *h)
 	h->max_body = 0;
 }
 
+static void
+shed_defaults(struct sl_conf_shed *sh)
+{
+	sh->max_inflight = 0;
+	sh->max_queue = 0;
+	sh->max_queue_ms = 0;
+	sh->retry_after = 1;
+}
+
 struct sl_config *
 sl_conf_load(const char *path, const char *profile_dir, FILE *errf)
 {
@@ -2547,6 +3217,7 @@ sl_conf_load(const char *path, const char *profile_dir, FILE *errf)
 	global_defaults(&ld.conf->global);
 	tcp_defaults(&ld.conf->tcp);
 	http_defaults(&ld.conf->http);
+	shed_defaults(&ld.conf->shed);
 	/* The file's own messages come first, then those of each profile. */
 	log_rank(&log, path);
 
@@ -2664,6 +3335,45 @@ dump_http(const struct sl_conf_http *h, FILE *f)
 	fprintf(f, "retries = %u\n", h->retries);
 }
 
+static void
+dump_shed(const struct sl_conf_shed *sh, FILE *f)
+{
+	fprintf(f, "\n[shed]\n");
+	fprintf(f, "max_inflight = %u\n", sh->max_inflight);
+	fprintf(f, "max_queue = %u\n", sh->max_queue);
+	fprintf(f, "max_queue_ms = %u\n", sh->max_queue_ms);
+	fprintf(f, "retry_after = %u\n", sh->retry_after);
+}
+
+/* A byte count with the largest unit that is exact (binary first), then @p per ("/s" or ""). */
+static void
+dump_bytes(FILE *f, const char *key, uint64_t v, const char *per)
+{
+	unsigned int i;
+
+	for (i = 0; v != 0 && i < CONF_DIM(byte_units); i++) {
+		/* kB is KB's other spelling: KB is written. */
+		if (strcmp(byte_units[i].name, "kB") == 0 || v % byte_units[i].mult != 0)
+			continue;
+		fprintf(f, "%s = %" PRIu64 "%s%s\n", key, v / byte_units[i].mult,
+			byte_units[i].name, per);
+		return;
+	}
+	fprintf(f, "%s = 0\n", key);
+}
+
+static void
+dump_rate(FILE *f, const char *key, const struct sl_conf_rate *r)
+{
+	if (r->count == 0)
+		fprintf(f, "%s = 0\n", key);
+	else
+		fprintf(f, "%s = %" PRIu64 "/%c\n", key, r->count,
+			r->period_s == 3600 ? 'h' :
+			r->period_s == 60   ? 'm' :
+					      's');
+}
+
 /*
  * A value iniparser reads back as written: quoted when it holds ; # or edge
  * spaces, or starts with a quote (iniparser would take 'x' for x).
@@ -2678,6 +3388,30 @@ dump_value(FILE *f, const char *key, const char *v)
 		fprintf(f, "%s = \"%s\"\n", key, v);
 	else
 		fprintf(f, "%s = %s\n", key, v);
+}
+
+/* Only the keys that apply: the others keep their defaults, which the load gives back. */
+static void
+dump_limit(const struct sl_conf_limit *lm, FILE *f)
+{
+	char key[8 + SL_HASH_NAME_MAX];
+
+	fprintf(f, "\n[limit.%s]\n", lm->name);
+	snprintf(key, sizeof(key), "%s%s%s", sl_conf_limit_key_name(lm->key),
+		 lm->key_name[0] != '\0' ? ":" : "", lm->key_name);
+	dump_value(f, "key", key);
+	if (lm->kind == SL_LIMIT_BANDWIDTH) {
+		dump_bytes(f, "bandwidth", lm->rate.count, "/s");
+		dump_bytes(f, "burst", lm->burst, "");
+	} else {
+		dump_rate(f, "rate", &lm->rate);
+		fprintf(f, "burst = %" PRIu64 "\n", lm->burst);
+		fprintf(f, "action = %s\n", sl_conf_limit_action_name(lm->action));
+		fprintf(f, "status = %u\n", lm->status);
+	}
+	if (lm->key == SL_LIMIT_KEY_CLIENT_IP || lm->key == SL_LIMIT_KEY_HEADER ||
+	    lm->key == SL_LIMIT_KEY_COOKIE)
+		fprintf(f, "max_keys = %u\n", lm->max_keys);
 }
 
 /*
@@ -2698,15 +3432,9 @@ dump_vip_http(const struct sl_config *conf, const struct sl_conf_vip *v, FILE *f
 
 	for (i = 0; i < v->n_routes; i++) {
 		const struct sl_conf_route *r = &v->routes[i];
-		int off = 0;
 
-		if (r->host[0] != '\0')
-			off += snprintf(val + off, sizeof(val) - (size_t)off, "host=%s%s ",
-					r->host_wildcard ? "*" : "", r->host);
-		if (r->path[0] != '\0')
-			off += snprintf(val + off, sizeof(val) - (size_t)off, "path=%s ", r->path);
-		snprintf(val + off, sizeof(val) - (size_t)off, "pool=%s",
-			 r->pool >= 0 && r->pool < conf->n_pools ? conf->pools[r->pool].name : "?");
+		/* At most a line: parse_route() checked it. */
+		route_value(conf, r, val, sizeof(val));
 		snprintf(key, sizeof(key), "route.%u", r->number);
 		dump_value(f, key, val);
 	}
@@ -2717,6 +3445,15 @@ dump_vip_http(const struct sl_config *conf, const struct sl_conf_vip *v, FILE *f
 	else
 		fprintf(f, "via = none\n");
 	fprintf(f, "max_conns = %u\n", v->max_conns);
+	if (v->n_limits == 0)
+		fprintf(f, "; limit: none\n");
+	for (i = 0; i < v->n_limits; i++)
+		fprintf(f, "%s%s%s", i == 0 ? "limit = " : ", ",
+			v->limits[i] < conf->n_limits ? conf->limits[v->limits[i]].name : "?",
+			i + 1 == v->n_limits ? "\n" : "");
+	dump_bytes(f, "bandwidth", v->bandwidth_bps, "/s");
+	fprintf(f, "max_conns_per_client = %u\n", v->max_conns_per_client);
+	dump_rate(f, "max_new_conns", &v->max_new_conns);
 	fprintf(f, "affinity = %s\n", sl_conf_affinity_name(v->affinity));
 	fprintf(f, "affinity_ttl_ms = %u\n", v->affinity_ttl_ms);
 	fprintf(f, "affinity_max = %u\n", v->affinity_max);
@@ -2757,6 +3494,7 @@ sl_conf_dump(const struct sl_config *conf, FILE *f)
 	fprintf(f, "neigh_hold = %u\n", g->neigh_hold);
 	dump_tcp(&conf->tcp, f);
 	dump_http(&conf->http, f);
+	dump_shed(&conf->shed, f);
 
 	for (i = 0; i < conf->n_ports; i++) {
 		const struct sl_conf_port *p = &conf->ports[i];
@@ -2771,6 +3509,8 @@ sl_conf_dump(const struct sl_config *conf, FILE *f)
 			fprintf(f, "; gateway: none\n");
 		conf_profile_dump(&p->profile, f);
 	}
+	for (i = 0; i < conf->n_limits; i++)
+		dump_limit(&conf->limits[i], f);
 	for (i = 0; i < conf->n_vips; i++) {
 		const struct sl_conf_vip *v = &conf->vips[i];
 

@@ -37,6 +37,8 @@
 #define SL_ROUTE_PATH_MAX 512	/**< a path prefix, with NUL: the longest route.N
 				     sl_conf_dump() writes stays a readable line */
 #define SL_VIA_MAX 32		/**< a Via pseudonym (1..31 token characters), with NUL */
+#define SL_LIMITS_MAX 32	/**< [limit.NAME] sections */
+#define SL_VIP_LIMITS_MAX 8	/**< names in one VIP's or route's `limit` list */
 
 /** A device profile: drivers-config/default.ini overlaid with <name>.ini. */
 struct sl_profile {
@@ -85,6 +87,18 @@ struct sl_conf_route {
 	char path[SL_ROUTE_PATH_MAX];	/**< starts with '/', a byte prefix of the
 					     request's path as sent; "": any path */
 	int pool;			/**< index into sl_config.pools */
+	uint8_t n_limits;		/**< limit=A,B: checked after the VIP's own limits */
+	uint8_t limits[SL_VIP_LIMITS_MAX]; /**< indexes into sl_config.limits, as listed */
+};
+
+/**
+ * A rate: @p count units per @p period_s seconds, exactly (no rounding to a
+ * per-second figure: 1/h stays 1 per 3600 s). The unit is a request, a
+ * connection or a byte, as the key using it says. count 0: none.
+ */
+struct sl_conf_rate {
+	uint64_t count;
+	uint32_t period_s;	/**< 1, 60 or 3600 (N/s, N/m, N/h); bandwidths are per second */
 };
 
 enum sl_affinity_mode {
@@ -118,7 +132,16 @@ struct sl_conf_vip {
 	bool forwarded_for;	/**< append X-Forwarded-For, set X-Forwarded-Proto/-Host */
 	bool forwarded;		/**< append an RFC 7239 Forwarded element */
 	char via[SL_VIA_MAX];	/**< Via pseudonym (RFC 9110 7.6.3); "": no Via */
-	uint32_t max_conns;	/**< concurrent client connections; 0: no limit */
+	uint32_t max_conns;	/**< concurrent client connections to this VIP, all workers
+				     together; 0: no limit */
+	/* Traffic control (lib/limit), mode http only. */
+	uint8_t n_limits;	/**< limit = A, B: applied to every request, in this order */
+	uint8_t limits[SL_VIP_LIMITS_MAX]; /**< indexes into sl_config.limits */
+	uint64_t bandwidth_bps;	/**< bytes per second to the client on each connection; 0: none */
+	uint32_t max_conns_per_client; /**< concurrent connections per client address, all
+					    workers together; 0: no limit */
+	struct sl_conf_rate max_new_conns; /**< new connections (SYNs accepted) per VIP, all
+					       workers together; count 0: no limit */
 	/* Session affinity (lib/affinity), mode http only. */
 	enum sl_affinity_mode affinity;
 	uint32_t affinity_ttl_ms;	/**< idle lifetime of a source-affinity entry */
@@ -164,6 +187,54 @@ struct sl_conf_pool {
 					       source and uri */
 	uint32_t slow_start_ms;		/**< ramp of a backend turning usable; 0: off */
 };
+
+/** What a [limit.NAME] counts per: the key of its table. */
+enum sl_limit_key {
+	SL_LIMIT_KEY_CLIENT_IP = 0,	/**< the client's IPv4 address */
+	SL_LIMIT_KEY_HEADER,		/**< the value of header key_name */
+	SL_LIMIT_KEY_COOKIE,		/**< the value of cookie key_name */
+	SL_LIMIT_KEY_VIP,		/**< one state for the whole VIP (or route) */
+	SL_LIMIT_KEY_CONNECTION,	/**< one state per client connection (bandwidth only) */
+};
+
+enum sl_limit_kind {
+	SL_LIMIT_RATE = 0,	/**< requests per period (GCRA) */
+	SL_LIMIT_BANDWIDTH,	/**< bytes per second to the client (GCRA pacing) */
+};
+
+/** What a rate limit does with a request above the rate (lib/limit uses this enum too). */
+enum sl_limit_action {
+	SL_LIMIT_REJECT = 0,	/**< answer it with `status` and Retry-After */
+	SL_LIMIT_DELAY,		/**< hold it until it conforms; at most burst wait per key */
+};
+
+/**
+ * [limit.NAME]: a GCRA policy (docs/limits.md). A rate limit admits
+ * rate.count requests per rate.period_s seconds per key, and burst more at
+ * once; a bandwidth limit paces the bytes sent to the client at rate.count
+ * bytes per second, burst bytes ahead at most. Cross-key rules hold in every
+ * snapshot: key connection only for bandwidth; (burst + 1) / rate spans at
+ * most SL_LIMIT_SPAN_MAX_S seconds.
+ */
+struct sl_conf_limit {
+	char name[SL_NAME_MAX];
+	enum sl_limit_key key;
+	char key_name[SL_HASH_NAME_MAX]; /**< header (lower case) or cookie name; "" otherwise */
+	enum sl_limit_kind kind;
+	struct sl_conf_rate rate;	/**< rate: requests per period; bandwidth: bytes per 1 s */
+	uint64_t burst;			/**< requests (rate, default 0) or bytes (bandwidth,
+					     default 64 KiB) above the rate at once */
+	enum sl_limit_action action;	/**< rate only (reject for bandwidth) */
+	uint32_t max_keys;		/**< table entries (client_ip, header, cookie) */
+	uint16_t status;		/**< 429 or 503: the answer to a rejected request */
+};
+
+/**
+ * Longest time (burst + 1) units may take to refill, in seconds (23 days):
+ * within lib/limit's range (2^61 ticks of 1/256 cycle) on a TSC up to 4.29
+ * GHz, with a margin for the rounding of T.
+ */
+#define SL_LIMIT_SPAN_MAX_S 2000000
 
 struct sl_conf_backend {
 	char name[SL_NAME_MAX];
@@ -250,19 +321,33 @@ struct sl_conf_http {
 	uint64_t max_body;			/**< request body bytes (413); 0: no limit */
 };
 
+/**
+ * [shed]: load shedding, per worker. A request past a bound gets 503 with
+ * Retry-After: retry_after. 0 turns a bound off.
+ */
+struct sl_conf_shed {
+	uint32_t max_inflight;	/**< requests in flight on the worker */
+	uint32_t max_queue;	/**< requests waiting for a backend connection on the worker */
+	uint32_t max_queue_ms;	/**< longest wait for a backend connection */
+	uint32_t retry_after;	/**< seconds, in Retry-After of a shed request (0..86400) */
+};
+
 struct sl_config {
 	char path[4096];	/**< the file it was loaded from */
 	struct sl_conf_global global;
 	struct sl_conf_tcp tcp;	/**< the defaults when the file has no [tcp] */
 	struct sl_conf_http http; /**< the defaults when the file has no [http] */
+	struct sl_conf_shed shed; /**< the defaults when the file has no [shed] */
 	uint16_t n_ports;
 	uint16_t n_vips;
 	uint16_t n_pools;
 	uint16_t n_backends;
+	uint16_t n_limits;
 	struct sl_conf_port ports[SL_PORTS_MAX];
 	struct sl_conf_vip vips[SL_VIPS_MAX];
 	struct sl_conf_pool pools[SL_POOLS_MAX];
 	struct sl_conf_backend backends[SL_BACKENDS_MAX];
+	struct sl_conf_limit limits[SL_LIMITS_MAX];
 };
 
 /**
@@ -311,11 +396,17 @@ void sl_conf_free(struct sl_config *conf);
  */
 void sl_conf_dump(const struct sl_config *conf, FILE *f);
 
-/** Name of a VIP mode, LB algorithm, affinity mode or SameSite value, as written in the config. */
+/**
+ * Name of a VIP mode, LB algorithm, affinity mode, SameSite value, limit key
+ * kind (client_ip, header, cookie, vip, connection) or limit action, as
+ * written in the config.
+ */
 const char *sl_conf_vip_mode_name(enum sl_vip_mode m);
 const char *sl_conf_lb_algo_name(enum sl_lb_algo a);
 const char *sl_conf_affinity_name(enum sl_affinity_mode m);
 const char *sl_conf_samesite_name(enum sl_cookie_samesite s);
+const char *sl_conf_limit_key_name(enum sl_limit_key k);
+const char *sl_conf_limit_action_name(enum sl_limit_action a);
 
 /** Format a host-order IPv4 address into @p buf (at least 16 bytes); returns buf. */
 char *sl_conf_ip_str(uint32_t addr, char *buf);

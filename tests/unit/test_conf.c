@@ -34,7 +34,8 @@
 
 #include "sl_conf.h"
 
-#define DIM(a) (sizeof(a) / sizeof((a)[0]))
+#define DIM(a)		(sizeof(a) / sizeof((a)[0]))
+#define CONF_LINE_MAX_T 1022 /* the longest line iniparser reads (conf_priv.h CONF_LINE_MAX) */
 
 static char data_dir[PATH_MAX];	      /* $SL_TEST_DATA */
 static char real_prof_dir[PATH_MAX];  /* $SL_PROFILE_DIR */
@@ -345,6 +346,10 @@ assert_vip_http_defaults(const struct sl_conf_vip *v)
 	assert_false(v->forwarded);
 	assert_string_equal(v->via, "");
 	assert_int_equal(v->max_conns, 0);
+	assert_int_equal(v->n_limits, 0);
+	assert_int_equal(v->bandwidth_bps, 0);
+	assert_int_equal(v->max_conns_per_client, 0);
+	assert_int_equal(v->max_new_conns.count, 0);
 }
 
 static void
@@ -358,6 +363,21 @@ assert_route(const struct sl_conf_route *r, unsigned int number, const char *hos
 	assert_int_equal(r->pool, pool);
 }
 
+static void
+assert_limit_equal(const struct sl_conf_limit *a, const struct sl_conf_limit *b)
+{
+	assert_string_equal(a->name, b->name);
+	assert_int_equal(a->key, b->key);
+	assert_string_equal(a->key_name, b->key_name);
+	assert_int_equal(a->kind, b->kind);
+	assert_int_equal(a->rate.count, b->rate.count);
+	assert_int_equal(a->rate.period_s, b->rate.period_s);
+	assert_int_equal(a->burst, b->burst);
+	assert_int_equal(a->action, b->action);
+	assert_int_equal(a->max_keys, b->max_keys);
+	assert_int_equal(a->status, b->status);
+}
+
 /* Field by field: padding bytes are nobody's business. Paths may differ. */
 static void
 assert_conf_equal(const struct sl_config *a, const struct sl_config *b)
@@ -367,6 +387,13 @@ assert_conf_equal(const struct sl_config *a, const struct sl_config *b)
 	assert_memory_equal(&a->global, &b->global, sizeof(a->global));
 	assert_tcp_equal(&a->tcp, &b->tcp);
 	assert_http_equal(&a->http, &b->http);
+	assert_int_equal(a->shed.max_inflight, b->shed.max_inflight);
+	assert_int_equal(a->shed.max_queue, b->shed.max_queue);
+	assert_int_equal(a->shed.max_queue_ms, b->shed.max_queue_ms);
+	assert_int_equal(a->shed.retry_after, b->shed.retry_after);
+	assert_int_equal(a->n_limits, b->n_limits);
+	for (i = 0; i < a->n_limits; i++)
+		assert_limit_equal(&a->limits[i], &b->limits[i]);
 	assert_int_equal(a->n_ports, b->n_ports);
 	assert_int_equal(a->n_vips, b->n_vips);
 	assert_int_equal(a->n_pools, b->n_pools);
@@ -393,6 +420,12 @@ assert_conf_equal(const struct sl_config *a, const struct sl_config *b)
 		assert_int_equal(x->forwarded, y->forwarded);
 		assert_string_equal(x->via, y->via);
 		assert_int_equal(x->max_conns, y->max_conns);
+		assert_int_equal(x->n_limits, y->n_limits);
+		assert_memory_equal(x->limits, y->limits, x->n_limits);
+		assert_int_equal(x->bandwidth_bps, y->bandwidth_bps);
+		assert_int_equal(x->max_conns_per_client, y->max_conns_per_client);
+		assert_int_equal(x->max_new_conns.count, y->max_new_conns.count);
+		assert_int_equal(x->max_new_conns.period_s, y->max_new_conns.period_s);
 		assert_int_equal(x->affinity, y->affinity);
 		assert_int_equal(x->affinity_ttl_ms, y->affinity_ttl_ms);
 		assert_int_equal(x->affinity_max, y->affinity_max);
@@ -405,10 +438,14 @@ assert_conf_equal(const struct sl_config *a, const struct sl_config *b)
 		assert_int_equal(x->cookie_secure, y->cookie_secure);
 		assert_int_equal(x->cookie_samesite, y->cookie_samesite);
 		assert_int_equal(x->n_routes, y->n_routes);
-		for (j = 0; j < x->n_routes; j++)
+		for (j = 0; j < x->n_routes; j++) {
 			assert_route(&y->routes[j], x->routes[j].number, x->routes[j].host,
 				     x->routes[j].host_wildcard, x->routes[j].path,
 				     x->routes[j].pool);
+			assert_int_equal(y->routes[j].n_limits, x->routes[j].n_limits);
+			assert_memory_equal(y->routes[j].limits, x->routes[j].limits,
+					    x->routes[j].n_limits);
+		}
 	}
 	for (i = 0; i < a->n_pools; i++) {
 		assert_string_equal(a->pools[i].name, b->pools[i].name);
@@ -1181,14 +1218,13 @@ test_crlf(void **state)
 
 /* Loading the dump gives the same snapshot, and dumping that gives the same text. */
 static void
-dump_round_trip(const char *name)
+dump_round_trip_path(const char *path)
 {
 	struct sl_config *a, *b;
-	char path[PATH_MAX], dump_path[PATH_MAX];
+	char dump_path[PATH_MAX];
 	char *text1, *text2;
 	FILE *f;
 
-	data_path(path, name);
 	path_join(dump_path, tmp_dir, "dump.ini");
 	a = load_good(path, prof_dir);
 	f = fopen(dump_path, "w");
@@ -1212,6 +1248,15 @@ dump_round_trip(const char *name)
 	free(text2);
 	sl_conf_free(a);
 	sl_conf_free(b);
+}
+
+static void
+dump_round_trip(const char *name)
+{
+	char path[PATH_MAX];
+
+	data_path(path, name);
+	dump_round_trip_path(path);
 }
 
 static void
@@ -1279,6 +1324,12 @@ test_dump_text(void **state)
 		"max_body = 0\n"
 		"max_idle_per_backend = 64\n"
 		"retries = 1\n"
+		"\n"
+		"[shed]\n"
+		"max_inflight = 0\n"
+		"max_queue = 0\n"
+		"max_queue_ms = 0\n"
+		"retry_after = 1\n"
 		"\n"
 		"[port.p0]\n"
 		"device = net_null0\n"
@@ -1351,7 +1402,8 @@ test_dump_tcp_secret(void **state)
 	/* Right after [global]'s last key, and followed by [http], then the first port. */
 	assert_non_null(strstr(text, want));
 	assert_non_null(strstr(text, "neigh_hold = 0\n\n[tcp]\n"));
-	assert_non_null(strstr(text, "retries = 1\n\n[port.front]\n"));
+	assert_non_null(strstr(text, "retries = 1\n\n[shed]\n"));
+	assert_non_null(strstr(text, "retry_after = 1\n\n[port.front]\n"));
 	free(text);
 	sl_conf_free(conf);
 }
@@ -1376,6 +1428,10 @@ test_dump_vip_http(void **state)
 				   "forwarded = no\n"
 				   "via = none\n"
 				   "max_conns = 0\n"
+				   "; limit: none\n"
+				   "bandwidth = 0\n"
+				   "max_conns_per_client = 0\n"
+				   "max_new_conns = 0\n"
 				   "affinity = none\n"
 				   "affinity_ttl_ms = 300000\n"
 				   "affinity_max = 65536\n"
@@ -1394,6 +1450,10 @@ test_dump_vip_http(void **state)
 				   "forwarded = no\n"
 				   "via = none\n"
 				   "max_conns = 0\n"
+				   "; limit: none\n"
+				   "bandwidth = 0\n"
+				   "max_conns_per_client = 0\n"
+				   "max_new_conns = 0\n"
 				   "affinity = none\n"
 				   "affinity_ttl_ms = 300000\n"
 				   "affinity_max = 65536\n"
@@ -1461,11 +1521,365 @@ test_names(void **state)
 	assert_string_equal(sl_conf_vip_mode_name((enum sl_vip_mode)42), "?");
 	assert_string_equal(sl_conf_lb_algo_name(SL_LB_ROUNDROBIN), "roundrobin");
 	assert_string_equal(sl_conf_lb_algo_name((enum sl_lb_algo)7), "?");
+	assert_string_equal(sl_conf_limit_key_name(SL_LIMIT_KEY_CLIENT_IP), "client_ip");
+	assert_string_equal(sl_conf_limit_key_name(SL_LIMIT_KEY_CONNECTION), "connection");
+	assert_string_equal(sl_conf_limit_key_name((enum sl_limit_key)9), "?");
+	assert_string_equal(sl_conf_limit_action_name(SL_LIMIT_DELAY), "delay");
+	assert_string_equal(sl_conf_limit_action_name((enum sl_limit_action)9), "?");
 	assert_ptr_equal(sl_conf_ip_str(IP(10, 0, 0, 1), buf), buf);
 	assert_string_equal(buf, "10.0.0.1");
 	assert_string_equal(sl_conf_ip_str(IP(255, 255, 255, 255), buf), "255.255.255.255");
 	assert_string_equal(sl_conf_ip_str(0, buf), "0.0.0.0");
 	assert_string_equal(sl_conf_ip_str(IP(192, 168, 100, 7), buf), "192.168.100.7");
+}
+
+/* Traffic control: [limit.NAME], the VIP's and routes' limit keys, [shed] */
+
+/* Every kind of limit, every new VIP key, a route with limits. */
+static const char limits_text[] = "[shed]\n"
+				  "max_inflight = 10000\n"
+				  "max_queue = 512\n"
+				  "max_queue_ms = 250\n"
+				  "retry_after = 5\n"
+				  "[limit.per_ip]\n"
+				  "key = client_ip\n"
+				  "rate = 100/s\n"
+				  "burst = 20\n"
+				  "[limit.api]\n"
+				  "key = header:X-API-Key\n"
+				  "rate = 1000/m\n"
+				  "action = delay\n"
+				  "status = 503\n"
+				  "max_keys = 1024\n"
+				  "[Limit.Login]\n"
+				  "key = cookie:Session\n"
+				  "rate = 5/h\n"
+				  "burst = 554\n"
+				  "[limit.all]\n"
+				  "key = vip\n"
+				  "rate = 4294967295/s\n"
+				  "burst = 4294967295\n"
+				  "[limit.dl]\n"
+				  "key = connection\n"
+				  "bandwidth = 1MiB/s\n"
+				  "[limit.bw_ip]\n"
+				  "key = client_ip\n"
+				  "bandwidth = 10GiB/s\n"
+				  "burst = 1MB\n"
+				  "max_keys = 16777216\n"
+				  "[limit.slow]\n"
+				  "key = client_ip\n"
+				  "bandwidth = 1500B/s\n"
+				  "burst = 0\n"
+				  "max_keys = 1\n"
+				  "[limit.k]\n"
+				  "key = vip\n"
+				  "bandwidth = 64kB/s\n"
+				  "burst = 1000KiB\n"
+				  "[limit.max]\n"
+				  "key = vip\n"
+				  "bandwidth = 128GiB/s\n"
+				  "burst = 1099511627776\n"
+				  "[pool.p]\n"
+				  "[vip.v]\n"
+				  "listen = 10.0.0.1:80\n"
+				  "pool = p\n"
+				  "limit = per_ip, API all\n"
+				  "bandwidth = 2MB/s\n"
+				  "max_conns_per_client = 16\n"
+				  "max_new_conns = 1000/s\n"
+				  "route.1 = path=/login limit=login,dl pool=p\n"
+				  "route.2 = host=x.example.com pool=p\n"
+				  "route.3 = path=/a Limit=k pool=p\n"
+				  "[vip.w]\n"
+				  "listen = 10.0.0.1:81\n"
+				  "pool = p\n"
+				  "limit = bw_ip,slow,max,k,per_ip,api,login,all\n"
+				  "bandwidth = 0\n"
+				  "max_conns_per_client = 4194304\n"
+				  "max_new_conns = 7/h\n"
+				  "[vip.x]\n"
+				  "listen = 10.0.0.1:82\n"
+				  "pool = p\n"
+				  "bandwidth = 128GiB/s\n"
+				  "max_new_conns = 0/s\n";
+
+static void
+assert_limit(const struct sl_conf_limit *l, const char *name, enum sl_limit_key key,
+	     const char *key_name, enum sl_limit_kind kind, uint64_t count, uint32_t period,
+	     uint64_t burst, enum sl_limit_action action, uint32_t max_keys, uint16_t status)
+{
+	assert_string_equal(l->name, name);
+	assert_int_equal(l->key, key);
+	assert_string_equal(l->key_name, key_name);
+	assert_int_equal(l->kind, kind);
+	assert_int_equal(l->rate.count, count);
+	assert_int_equal(l->rate.period_s, period);
+	assert_int_equal(l->burst, burst);
+	assert_int_equal(l->action, action);
+	assert_int_equal(l->max_keys, max_keys);
+	assert_int_equal(l->status, status);
+}
+
+static void
+test_limits(void **state)
+{
+	const struct sl_conf_vip *v;
+	struct sl_config *conf;
+
+	(void)state;
+	conf = load_text(limits_text);
+	assert_int_equal(conf->shed.max_inflight, 10000);
+	assert_int_equal(conf->shed.max_queue, 512);
+	assert_int_equal(conf->shed.max_queue_ms, 250);
+	assert_int_equal(conf->shed.retry_after, 5);
+	assert_int_equal(conf->n_limits, 9);
+	assert_limit(&conf->limits[0], "per_ip", SL_LIMIT_KEY_CLIENT_IP, "", SL_LIMIT_RATE, 100, 1,
+		     20, SL_LIMIT_REJECT, 65536, 429);
+	/* Header names lower case, cookie names as given. */
+	assert_limit(&conf->limits[1], "api", SL_LIMIT_KEY_HEADER, "x-api-key", SL_LIMIT_RATE, 1000,
+		     60, 0, SL_LIMIT_DELAY, 1024, 503);
+	/* (554 + 1) x 3600 s = 1998000 s: just within 2000000. */
+	assert_limit(&conf->limits[2], "login", SL_LIMIT_KEY_COOKIE, "Session", SL_LIMIT_RATE, 5,
+		     3600, 554, SL_LIMIT_REJECT, 65536, 429);
+	assert_limit(&conf->limits[3], "all", SL_LIMIT_KEY_VIP, "", SL_LIMIT_RATE, 4294967295, 1,
+		     4294967295, SL_LIMIT_REJECT, 65536, 429);
+	/* Bandwidth: bytes per second, burst 64 KiB unless given. */
+	assert_limit(&conf->limits[4], "dl", SL_LIMIT_KEY_CONNECTION, "", SL_LIMIT_BANDWIDTH,
+		     1048576, 1, 65536, SL_LIMIT_REJECT, 65536, 429);
+	assert_limit(&conf->limits[5], "bw_ip", SL_LIMIT_KEY_CLIENT_IP, "", SL_LIMIT_BANDWIDTH,
+		     UINT64_C(10) << 30, 1, 1000000, SL_LIMIT_REJECT, 16777216, 429);
+	assert_limit(&conf->limits[6], "slow", SL_LIMIT_KEY_CLIENT_IP, "", SL_LIMIT_BANDWIDTH, 1500,
+		     1, 0, SL_LIMIT_REJECT, 1, 429);
+	assert_limit(&conf->limits[7], "k", SL_LIMIT_KEY_VIP, "", SL_LIMIT_BANDWIDTH, 64000, 1,
+		     1024000, SL_LIMIT_REJECT, 65536, 429);
+	assert_limit(&conf->limits[8], "max", SL_LIMIT_KEY_VIP, "", SL_LIMIT_BANDWIDTH,
+		     UINT64_C(128) << 30, 1, UINT64_C(1) << 40, SL_LIMIT_REJECT, 65536, 429);
+
+	v = &conf->vips[0];
+	/* Names case-insensitive, commas and blanks, in the order given. */
+	assert_int_equal(v->n_limits, 3);
+	assert_int_equal(v->limits[0], 0);
+	assert_int_equal(v->limits[1], 1);
+	assert_int_equal(v->limits[2], 3);
+	assert_int_equal(v->bandwidth_bps, 2000000);
+	assert_int_equal(v->max_conns_per_client, 16);
+	assert_int_equal(v->max_new_conns.count, 1000);
+	assert_int_equal(v->max_new_conns.period_s, 1);
+	assert_int_equal(v->n_routes, 3);
+	assert_int_equal(v->routes[0].n_limits, 2);
+	assert_int_equal(v->routes[0].limits[0], 2);
+	assert_int_equal(v->routes[0].limits[1], 4);
+	assert_route(&v->routes[0], 1, "", false, "/login", 0);
+	assert_int_equal(v->routes[1].n_limits, 0);
+	assert_int_equal(v->routes[2].n_limits, 1);
+	assert_int_equal(v->routes[2].limits[0], 7);
+
+	v = &conf->vips[1];
+	assert_int_equal(v->n_limits, SL_VIP_LIMITS_MAX);
+	assert_memory_equal(v->limits, ((const uint8_t[]){ 5, 6, 8, 7, 0, 1, 2, 3 }), 8);
+	assert_int_equal(v->bandwidth_bps, 0);
+	assert_int_equal(v->max_conns_per_client, 4194304);
+	assert_int_equal(v->max_new_conns.count, 7);
+	assert_int_equal(v->max_new_conns.period_s, 3600);
+
+	v = &conf->vips[2];
+	assert_int_equal(v->n_limits, 0);
+	assert_int_equal(v->bandwidth_bps, UINT64_C(128) << 30);
+	assert_int_equal(v->max_new_conns.count, 0);
+	sl_conf_free(conf);
+
+	/* No [shed]: every bound off, Retry-After 1 s. */
+	conf = load_text("");
+	assert_int_equal(conf->shed.max_inflight, 0);
+	assert_int_equal(conf->shed.max_queue, 0);
+	assert_int_equal(conf->shed.max_queue_ms, 0);
+	assert_int_equal(conf->shed.retry_after, 1);
+	assert_int_equal(conf->n_limits, 0);
+	sl_conf_free(conf);
+	/* The range ends of [shed]. */
+	conf = load_text("[shed]\nmax_inflight = 4194304\nmax_queue = 4194304\n"
+			 "max_queue_ms = 3600000\nretry_after = 86400\n");
+	assert_int_equal(conf->shed.max_inflight, 4194304);
+	assert_int_equal(conf->shed.max_queue, 4194304);
+	assert_int_equal(conf->shed.max_queue_ms, 3600000);
+	assert_int_equal(conf->shed.retry_after, 86400);
+	sl_conf_free(conf);
+	conf = load_text("[shed]\nretry_after = 0\n");
+	assert_int_equal(conf->shed.retry_after, 0);
+	sl_conf_free(conf);
+}
+
+/* SL_LIMITS_MAX sections load; one more does not. */
+static void
+test_limits_max(void **state)
+{
+	struct sl_config *conf;
+	char *text = NULL, path[PATH_MAX];
+	size_t len = 0;
+	unsigned int n;
+	FILE *f;
+
+	(void)state;
+	f = open_memstream(&text, &len);
+	assert_non_null(f);
+	for (n = 1; n <= SL_LIMITS_MAX; n++)
+		fprintf(f, "[limit.l%u]\nkey = vip\nrate = %u/s\n", n, n);
+	assert_int_equal(fclose(f), 0);
+	conf = load_text(text);
+	assert_int_equal(conf->n_limits, SL_LIMITS_MAX);
+	assert_string_equal(conf->limits[SL_LIMITS_MAX - 1].name, "l32");
+	assert_int_equal(conf->limits[SL_LIMITS_MAX - 1].rate.count, SL_LIMITS_MAX);
+	sl_conf_free(conf);
+
+	f = open_memstream(&text, &len);
+	assert_non_null(f);
+	fputs("[port.a]\ndevice = net_null0\naddress = 10.0.0.1/24\n", f);
+	for (n = 1; n <= SL_LIMITS_MAX + 1; n++)
+		fprintf(f, "[limit.l%u]\nkey = vip\nrate = %u/s\n", n, n);
+	assert_int_equal(fclose(f), 0);
+	path_join(path, tmp_dir, "limits.ini");
+	write_file(path, text, len);
+	free(text);
+	/* The 33rd section is at line 3 + 32 x 3 + 1. */
+	assert_bad(path, prof_dir,
+		   "{F}:100: [limit.l33]: too many limits: at most 32 (SL_LIMITS_MAX)\n", EINVAL);
+}
+
+/*
+ * A route of limit=A,...: its line as show config writes it ("route.1 = "
+ * where the file may say "route.1=") may pass the 1022 characters a line
+ * can have, though the file's fits: refused, as it would not load back.
+ */
+static void
+route_line_file(const char *path, size_t line_len)
+{
+	char host[254], pathv[512], names[8][32], list[300];
+	size_t head, want, off = 0, i, n;
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f;
+
+	memset(host, 'h', 253);
+	host[253] = '\0';
+	for (i = 63; i < 253; i += 64)
+		host[i] = '.';
+	pathv[0] = '/';
+	memset(pathv + 1, 'p', 510);
+	pathv[511] = '\0';
+	/* "route.1=host=H path=P pool=p limit=": the names and 7 commas fill the rest. */
+	head = strlen("route.1=host= path= pool=p limit=") + 253 + 511;
+	want = line_len - head - 7;
+	for (i = 0; i < 8; i++) {
+		n = want / 8 + (i < want % 8);
+		assert_true(n >= 2 && n <= 31);
+		snprintf(names[i], sizeof(names[i]), "%c", (char)('a' + i));
+		memset(names[i] + 1, 'x', n - 1);
+		names[i][n] = '\0';
+		off += (size_t)snprintf(list + off, sizeof(list) - off, "%s%s", i ? "," : "",
+					names[i]);
+	}
+	f = open_memstream(&text, &len);
+	assert_non_null(f);
+	fputs("[port.a]\ndevice = net_null0\naddress = 10.0.0.1/24\n[pool.p]\n", f);
+	for (i = 0; i < 8; i++)
+		fprintf(f, "[limit.%s]\nkey = vip\nrate = 1/s\n", names[i]);
+	fprintf(f, "[vip.v]\nlisten = 10.0.0.1:80\npool = p\n");
+	n = (size_t)fprintf(f, "route.1=host=%s path=%s pool=p limit=%s", host, pathv, list);
+	fputs("\n", f);
+	assert_int_equal(fclose(f), 0);
+	assert_int_equal(n, line_len);
+	write_file(path, text, len);
+	free(text);
+}
+
+static void
+test_limits_route_line(void **state)
+{
+	char path[PATH_MAX], expect[256];
+	struct sl_config *conf;
+	size_t n;
+
+	(void)state;
+	path_join(path, tmp_dir, "route_line.ini");
+	/* The route is line 3 + 1 + 8 x 3 + 3 + 1 = 32. */
+	for (n = CONF_LINE_MAX_T - 1; n <= CONF_LINE_MAX_T; n++) {
+		route_line_file(path, n);
+		snprintf(expect, sizeof(expect),
+			 "{F}:32: [vip.v] route.1: is %zu characters long as show config writes "
+			 "it, above 1022 (shorten the host, the path or the limit names)\n",
+			 n + 2);
+		assert_bad(path, prof_dir, expect, EINVAL);
+	}
+	/* 1020: 1022 written, the longest line there is; it reloads from its dump. */
+	route_line_file(path, CONF_LINE_MAX_T - 2);
+	conf = load_good(path, prof_dir);
+	assert_int_equal(conf->vips[0].routes[0].n_limits, 8);
+	sl_conf_free(conf);
+	dump_round_trip_path(path);
+}
+
+/* The dump of limits_text: each limit with the keys that apply, the VIP and route lists. */
+static void
+test_limits_dump(void **state)
+{
+	static const char *const want[] = {
+		"\nretries = 1\n\n[shed]\nmax_inflight = 10000\nmax_queue = 512\n"
+		"max_queue_ms = 250\nretry_after = 5\n\n[port.a]\n",
+		"\n[limit.per_ip]\nkey = client_ip\nrate = 100/s\nburst = 20\naction = reject\n"
+		"status = 429\nmax_keys = 65536\n\n[limit.api]\nkey = header:x-api-key\n"
+		"rate = 1000/m\nburst = 0\naction = delay\nstatus = 503\nmax_keys = 1024\n"
+		"\n[limit.login]\nkey = cookie:Session\nrate = 5/h\nburst = 554\n"
+		"action = reject\nstatus = 429\nmax_keys = 65536\n\n[limit.all]\nkey = vip\n"
+		"rate = 4294967295/s\nburst = 4294967295\naction = reject\nstatus = 429\n"
+		"\n[limit.dl]\nkey = connection\nbandwidth = 1MiB/s\nburst = 64KiB\n"
+		"\n[limit.bw_ip]\nkey = client_ip\nbandwidth = 10GiB/s\nburst = 1MB\n"
+		"max_keys = 16777216\n\n[limit.slow]\nkey = client_ip\nbandwidth = 1500B/s\n"
+		"burst = 0\nmax_keys = 1\n\n[limit.k]\nkey = vip\nbandwidth = 64KB/s\n"
+		"burst = 1000KiB\n\n[limit.max]\nkey = vip\nbandwidth = 128GiB/s\n"
+		"burst = 1024GiB\n\n[vip.v]\n",
+		"\nroute.1 = path=/login pool=p limit=login,dl\n"
+		"route.2 = host=x.example.com pool=p\nroute.3 = path=/a pool=p limit=k\n",
+		"\nmax_conns = 0\nlimit = per_ip, api, all\nbandwidth = 2MB/s\n"
+		"max_conns_per_client = 16\nmax_new_conns = 1000/s\naffinity = none\n",
+		"\nlimit = bw_ip, slow, max, k, per_ip, api, login, all\nbandwidth = 0\n"
+		"max_conns_per_client = 4194304\nmax_new_conns = 7/h\n",
+		"\n; limit: none\nbandwidth = 128GiB/s\nmax_conns_per_client = 0\n"
+		"max_new_conns = 0\n",
+	};
+	struct sl_config *conf;
+	char path[PATH_MAX];
+	char *text = NULL;
+	size_t len = 0, i;
+	FILE *f;
+
+	(void)state;
+	conf = load_text(limits_text);
+	f = open_memstream(&text, &len);
+	assert_non_null(f);
+	sl_conf_dump(conf, f);
+	assert_int_equal(fclose(f), 0);
+	for (i = 0; i < DIM(want); i++) {
+		if (strstr(text, want[i]) == NULL)
+			print_message("--- missing\n%s--- in\n%s---\n", want[i], text);
+		assert_non_null(strstr(text, want[i]));
+	}
+	free(text);
+	sl_conf_free(conf);
+
+	/* And it loads back into the same snapshot, which dumps the same. */
+	path_join(path, tmp_dir, "limits.ini");
+	{
+		static const char port[] = "[port.a]\ndevice = net_null0\naddress = 10.0.0.1/24\n";
+		char *all = malloc(sizeof(port) + sizeof(limits_text));
+
+		assert_non_null(all);
+		memcpy(all, port, sizeof(port) - 1);
+		memcpy(all + sizeof(port) - 1, limits_text, sizeof(limits_text));
+		write_file(path, all, strlen(all));
+		free(all);
+	}
+	dump_round_trip_path(path);
 }
 
 /* Files that cannot be read */
@@ -1551,7 +1965,9 @@ enum {
 #define GLOBAL_KEYS                                                        \
 	"mbufs, mbuf_cache, idle, idle_polls, idle_sleep_us, neigh_size, " \
 	"neigh_reachable_ms, neigh_retry_ms, neigh_retries, neigh_hold"
-#define SECTIONS    "[global], [tcp], [http], [port.NAME], [vip.NAME], [pool.NAME], [backend.NAME]"
+#define SECTIONS                                                                  \
+	"[global], [tcp], [http], [shed], [port.NAME], [vip.NAME], [pool.NAME], " \
+	"[backend.NAME], [limit.NAME]"
 #define BAD_NAME    "is not a valid name (1..31 of a-z, 0-9, _ and -)"
 #define PREFIX	    "is not an IPv4 prefix (A.B.C.D/LEN, LEN 1..32)"
 #define BOOL	    "is not a boolean (accepted: yes, no, true, false, on, off, 1, 0)"
@@ -1568,8 +1984,9 @@ enum {
 	"backend_connect_timeout_ms, backend_response_timeout_ms, "                  \
 	"backend_idle_timeout_ms, max_request_line, max_header_bytes, max_headers, " \
 	"max_body, max_idle_per_backend, retries"
-#define VIP_KEYS                                                                          \
-	"listen, mode, pool, route.N, forwarded_for, forwarded, via, max_conns, affinity, "   \
+#define VIP_KEYS                                                                                \
+	"listen, mode, pool, route.N, forwarded_for, forwarded, via, max_conns, limit, "        \
+	"bandwidth, max_conns_per_client, max_new_conns, affinity, "                            \
 	"affinity_ttl_ms, affinity_max, cookie_name, cookie_key, cookie_path, cookie_max_age, " \
 	"cookie_httponly, cookie_secure, cookie_samesite"
 #define NOT_HOST                                                                       \
@@ -1581,10 +1998,201 @@ enum {
 /* Three lines: a [tcp] after it starts at line 4. */
 #define PORT_A "[port.a]\ndevice = net_null0\naddress = 10.0.0.1/24\n"
 
-#define COOKIE_KEY "(accepted: 32 or 64 hex digits for a 16- or 32-byte key; the value is not shown)"
-#define TOKEN63	   "1..63 of a-z, A-Z, 0-9 and !#$%&'*+-.^_`|~"
+#define COOKIE_KEY \
+	"(accepted: 32 or 64 hex digits for a 16- or 32-byte key; the value is not shown)"
+#define TOKEN63 "1..63 of a-z, A-Z, 0-9 and !#$%&'*+-.^_`|~"
+
+#define RATE	   "(accepted: N/s, N/m or N/h, N 1..4294967295)"
+#define RATE0	   "(accepted: 0 for none, or N/s, N/m or N/h, N 1..4294967295)"
+#define BYTE_UNITS "B, KB, MB, GB (powers of 1000), KiB, MiB, GiB (powers of 1024)"
+#define BW \
+	"(accepted: N/s or N with one of " BYTE_UNITS " then /s, such as 10MiB/s; 1B/s..128GiB/s)"
+#define BW0                                                                               \
+	"(accepted: 0 for none, or N/s or N with one of " BYTE_UNITS " then /s, such as " \
+	"10MiB/s; up to 128GiB/s)"
+#define BYTES "(accepted: N bytes, or N with one of " BYTE_UNITS "; up to 1099511627776 bytes)"
+#define BW_ONLY \
+	"applies to rate limits only (a bandwidth is paced: bytes wait, nothing is rejected)"
+#define NO_TABLE "applies to key client_ip, header or cookie only"
+#define REFILL	 "a full budget would take more than 2000000 seconds (23 days) to refill"
+#define ONCE	 "is in the VIP's limit already (a limit applies once per request)"
+/* A limit that is good, in three lines. */
+#define LIM(name) "[limit." name "]\nkey = vip\nrate = 1/s\n"
 
 static const struct bad_case bad_cases[] = {
+	{
+		"[limit.*] rate: syntax, range, leading zero; burst too long to refill",
+		TEXT(PORT_A "[limit.a]\nkey = client_ip\nrate = 100\n"
+			    "[limit.b]\nkey = client_ip\nrate = 100/d\n"
+			    "[limit.c]\nkey = client_ip\nrate = 0/s\n"
+			    "[limit.d]\nkey = client_ip\nrate = 01/s\n"
+			    "[limit.e]\nkey = client_ip\nrate = 4294967296/s\n"
+			    "[limit.f]\nkey = client_ip\nrate = 1.5/s\n"
+			    "[limit.g]\nkey = client_ip\nrate = 1/h\nburst = 555\n"
+			    "[limit.h]\nkey = client_ip\nrate = 1/h\nburst = 554\n"
+			    "[limit.i]\nkey = client_ip\nrate = /s\n"
+			    "[limit.j]\nkey = client_ip\nrate = 10/S\nburst = -1\n"),
+		PDIR_TEST,
+		"{F}:6: [limit.a] rate: '100' is not a rate " RATE "\n"
+		"{F}:9: [limit.b] rate: '100/d' is not a rate " RATE "\n"
+		"{F}:12: [limit.c] rate: '0/s' is out of range " RATE "\n"
+		"{F}:15: [limit.d] rate: '01/s' has a leading zero, which other tools read as "
+		"octal " RATE "\n"
+		"{F}:18: [limit.e] rate: '4294967296/s' is out of range " RATE "\n"
+		"{F}:21: [limit.f] rate: '1.5/s' is not a rate " RATE "\n"
+		"{F}:25: [limit.g] burst: 555 is too large for rate 1/h: " REFILL "\n"
+		"{F}:32: [limit.i] rate: '/s' is not a rate " RATE "\n"
+		"{F}:35: [limit.j] rate: '10/S' is not a rate " RATE "\n"
+		"{F}:36: [limit.j] burst: '-1' is not a decimal number (accepted: 0..4294967295)\n",
+	},
+	{
+		"[limit.*] bandwidth and burst in bytes: bits, units, range",
+		TEXT(PORT_A "[limit.a]\nkey = connection\nbandwidth = 10Mb/s\n"
+			    "[limit.b]\nkey = connection\nbandwidth = 10MiB\n"
+			    "[limit.c]\nkey = connection\nbandwidth = 0B/s\n"
+			    "[limit.d]\nkey = connection\nbandwidth = 129GiB/s\n"
+			    "[limit.e]\nkey = connection\nbandwidth = 010KiB/s\n"
+			    "[limit.f]\nkey = connection\nbandwidth = 1TB/s\n"
+			    "[limit.g]\nkey = connection\nbandwidth = 1MiB/s\nburst = 64K\n"
+			    "[limit.h]\nkey = connection\nbandwidth = 1KB/s\nburst = 2GiB\n"
+			    "[limit.i]\nkey = connection\nbandwidth = 1kbit/s\nburst = 1025GiB\n"
+			    "[limit.j]\nkey = connection\nbandwidth = 10 MiB/s\nburst = 08\n"
+			    "[limit.k]\nkey = connection\nbandwidth = 1MiB/m\n"),
+		PDIR_TEST,
+		"{F}:6: [limit.a] bandwidth: '10Mb/s' counts bits: give bytes " BW "\n"
+		"{F}:9: [limit.b] bandwidth: '10MiB' is not a bandwidth " BW "\n"
+		"{F}:12: [limit.c] bandwidth: '0B/s' is out of range " BW "\n"
+		"{F}:15: [limit.d] bandwidth: '129GiB/s' is out of range " BW "\n"
+		"{F}:18: [limit.e] bandwidth: '010KiB/s' has a leading zero, which other tools read "
+		"as octal " BW "\n"
+		"{F}:21: [limit.f] bandwidth: '1TB/s' is not a bandwidth " BW "\n"
+		"{F}:25: [limit.g] burst: '64K' is not a byte count " BYTES "\n"
+		"{F}:29: [limit.h] burst: 2GiB is too large for bandwidth 1KB/s: " REFILL "\n"
+		"{F}:32: [limit.i] bandwidth: '1kbit/s' counts bits: give bytes " BW "\n"
+		"{F}:33: [limit.i] burst: '1025GiB' is out of range " BYTES "\n"
+		"{F}:36: [limit.j] bandwidth: '10 MiB/s' is not a bandwidth " BW "\n"
+		"{F}:37: [limit.j] burst: '08' has a leading zero, which other tools read as "
+		"octal " BYTES "\n"
+		"{F}:40: [limit.k] bandwidth: '1MiB/m' is not a bandwidth " BW "\n",
+	},
+	{
+		"[limit.*] keys: required, together, apart; key, action, status, max_keys values",
+		TEXT(PORT_A
+		     "[limit.a]\nkey = connection\nrate = 10/s\n"
+		     "[limit.b]\nkey = client_ip\nrate = 10/s\nbandwidth = 1MiB/s\n"
+		     "[limit.c]\nkey = vip\n"
+		     "[limit.d]\nrate = 5/s\n"
+		     "[limit.e]\nkey = vip\nbandwidth = 1MiB/s\naction = delay\nstatus = 503\n"
+		     "max_keys = 100\n"
+		     "[limit.f]\nkey = vip\nrate = 1/s\nmax_keys = 100\naction = drop\n"
+		     "status = 404\n"
+		     "[limit.g]\nkey = header:\nrate = 1/s\nmax_keys = 0\n"
+		     "[limit.h]\nkey = ip\nrate = 1/s\nmax_keys = 16777217\ncolour = red\n"
+		     "[limit.i]\nkey = cookie:a b\nrate = 1/s\n"
+		     "[limit]\nkey = vip\nrate = 1/s\n"
+		     "[limit.Bad!]\nkey = vip\nrate = 1/s\n"),
+		PDIR_TEST,
+		"{F}:5: [limit.a] key: connection applies to bandwidth limits only (a rate limit "
+		"counts the requests of a client_ip, header, cookie or vip)\n"
+		"{F}:10: [limit.b] bandwidth: a limit has a rate or a bandwidth, not both (rate is at "
+		"line 9)\n"
+		"{F}:11: [limit.c] rate: required key missing (a limit has rate = N/s, N/m or N/h, or "
+		"bandwidth = N/s in bytes)\n"
+		"{F}:13: [limit.d] key: required key missing\n"
+		"{F}:18: [limit.e] action: action " BW_ONLY "\n"
+		"{F}:19: [limit.e] status: status " BW_ONLY "\n"
+		"{F}:20: [limit.e] max_keys: max_keys " NO_TABLE " (key vip keeps no table)\n"
+		"{F}:24: [limit.f] max_keys: max_keys " NO_TABLE " (key vip keeps no table)\n"
+		"{F}:25: [limit.f] action: 'drop' is not an action (accepted: reject or delay)\n"
+		"{F}:26: [limit.f] status: '404' is not a status for a rejected request (accepted: "
+		"429 or 503)\n"
+		"{F}:28: [limit.g] key: 'header:': the header name is not " TOKEN63 "\n"
+		"{F}:30: [limit.g] max_keys: '0' is out of range 1..16777216\n"
+		"{F}:32: [limit.h] key: 'ip' is not a limit key (accepted: client_ip, header:NAME, "
+		"cookie:NAME, vip or connection)\n"
+		"{F}:34: [limit.h] max_keys: '16777217' is out of range 1..16777216\n"
+		"{F}:35: [limit.h] colour: unknown key (accepted: key, rate, bandwidth, burst, action, "
+		"max_keys, status)\n"
+		"{F}:37: [limit.i] key: 'cookie:a b': the cookie name is not " TOKEN63 "\n"
+		"{F}:39: [limit]: a name is needed: [limit.NAME]\n"
+		"{F}:42: [limit.bad!]: 'bad!' " BAD_NAME "\n",
+	},
+	{
+		"[vip.*] limit lists, bandwidth, connection keys; route limit fields",
+		TEXT(PORT_A LIM("a") LIM("b") "[limit.Bad!]\nkey = vip\nrate = 1/s\n[pool.p]\n"
+					      "[vip.v]\nlisten = 10.0.0.1:80\npool = p\n"
+					      "limit = a, nope, A\n"
+					      "bandwidth = 1Mbps\n"
+					      "max_conns_per_client = 4194305\n"
+					      "max_new_conns = 100\n"
+					      "route.1 = path=/x pool=p limit=a\n"
+					      "route.2 = path=/y pool=p limit=b,,b\n"
+					      "route.3 = path=/z pool=p limit=\n"
+					      "route.4 = path=/w pool=p limit=b limit=b\n"
+					      "route.5 = path=/v pool=p limit=bad!\n"
+					      "route.6 = path=/u pool=p limit=b,zz\n"
+					      "[vip.w]\nlisten = 10.0.0.1:81\npool = p\n"
+					      "limit = a b a\n"
+					      "max_new_conns = 0/x\n"
+					      "bandwidth = 0/s\n" /* none, as 0 */
+					      "[vip.x]\nlisten = 10.0.0.1:82\npool = p\n"
+					      "limit = ,\n"
+					      "max_new_conns = 00/s\n"
+					      "[vip.y]\nlisten = 10.0.0.1:83\npool = p\n"
+					      "limit =\n"
+					      "max_conns_per_client = -1\n"),
+		PDIR_TEST,
+		"{F}:10: [limit.bad!]: 'bad!' " BAD_NAME "\n"
+		"{F}:17: [vip.v] limit: 'nope' names no [limit.nope]\n"
+		"{F}:17: [vip.v] limit: 'A' is listed twice\n"
+		"{F}:18: [vip.v] bandwidth: '1Mbps' counts bits: give bytes " BW0 "\n"
+		"{F}:19: [vip.v] max_conns_per_client: '4194305' is out of range 0..4194304\n"
+		"{F}:20: [vip.v] max_new_conns: '100' is not a rate " RATE0 "\n"
+		"{F}:21: [vip.v] route.1: limit 'a' " ONCE "\n"
+		"{F}:22: [vip.v] route.2: limit 'b,,b' has an empty item\n"
+		"{F}:22: [vip.v] route.2: limit 'b' is listed twice\n"
+		"{F}:23: [vip.v] route.3: field 'limit' is empty\n"
+		"{F}:24: [vip.v] route.4: field 'limit' given twice\n"
+		"{F}:26: [vip.v] route.6: limit 'zz' names no [limit.zz]\n"
+		"{F}:30: [vip.w] limit: 'a' is listed twice\n"
+		"{F}:31: [vip.w] max_new_conns: '0/x' is not a rate " RATE0 "\n"
+		"{F}:36: [vip.x] limit: ',' has an empty item\n"
+		"{F}:37: [vip.x] max_new_conns: '00/s' has a leading zero, which other tools read as "
+		"octal " RATE0 "\n"
+		"{F}:41: [vip.y] limit: is empty (accepted: names of [limit.NAME] sections, separated "
+		"by commas)\n"
+		"{F}:42: [vip.y] max_conns_per_client: '-1' is not a decimal number (accepted: "
+		"0..4194304)\n",
+	},
+	{
+		"[vip.*] more than 8 limits; limit keys on an echo VIP",
+		TEXT(PORT_A LIM("l1") LIM("l2") LIM("l3") LIM("l4") LIM("l5") LIM("l6") LIM("l7")
+			     LIM("l8") LIM(
+				     "l9") "[pool.p]\n[vip.v]\nlisten = 10.0.0.1:80\npool = p\n"
+					   "limit = l1, l2, l3, l4, l5, l6, l7, l8, l9\n"
+					   "[vip.e]\nlisten = 10.0.0.1:7\nmode = echo\nlimit = l1\n"
+					   "bandwidth = 1MiB/s\nmax_conns_per_client = 1\n"
+					   "max_new_conns = 10/s\n"),
+		PDIR_TEST,
+		"{F}:35: [vip.v] limit: more than 8 limits (SL_VIP_LIMITS_MAX)\n"
+		"{F}:39: [vip.e] limit: limit " HTTP_ONLY "\n"
+		"{F}:40: [vip.e] bandwidth: bandwidth " HTTP_ONLY "\n"
+		"{F}:41: [vip.e] max_conns_per_client: max_conns_per_client " HTTP_ONLY "\n"
+		"{F}:42: [vip.e] max_new_conns: max_new_conns " HTTP_ONLY "\n",
+	},
+	{
+		"[shed] ranges and keys",
+		TEXT(PORT_A "[shed]\nmax_inflight = 4194305\nmax_queue = -1\n"
+			    "max_queue_ms = 3600001\nretry_after = 86401\ndrop = yes\n[shed.x]\n"),
+		PDIR_TEST,
+		"{F}:5: [shed] max_inflight: '4194305' is out of range 0..4194304\n"
+		"{F}:6: [shed] max_queue: '-1' is not a decimal number (accepted: 0..4194304)\n"
+		"{F}:7: [shed] max_queue_ms: '3600001' is out of range 0..3600000\n"
+		"{F}:8: [shed] retry_after: '86401' is out of range 0..86400\n"
+		"{F}:9: [shed] drop: unknown key (accepted: max_inflight, max_queue, max_queue_ms, "
+		"retry_after)\n"
+		"{F}:10: [shed.x]: unknown section (accepted: " SECTIONS ")\n",
+	},
 	{
 		"[pool.*] algorithms, maglev_size, hash_key, slow_start_ms; [vip.*] affinity",
 		DATA("bad_lb.ini"),
@@ -1601,7 +2209,8 @@ static const struct bad_case bad_cases[] = {
 		"{F}:47: [vip.a] affinity: 'sticky' is not an affinity mode (accepted: none, source or cookie)\n"
 		"{F}:48: [vip.a] affinity_ttl_ms: '999' is out of range 1000..86400000\n"
 		"{F}:49: [vip.a] affinity_max: '15' is out of range 16..16777216\n"
-		"{F}:50: [vip.a] cookie_name: 'a=b' is not a cookie name (" TOKEN63 ", RFC 6265 4.1.1)\n"
+		"{F}:50: [vip.a] cookie_name: 'a=b' is not a cookie name (" TOKEN63
+		", RFC 6265 4.1.1)\n"
 		"{F}:51: [vip.a] cookie_path: 'cart' does not start with '/'\n"
 		"{F}:52: [vip.a] cookie_max_age: '31536001' is out of range 0..31536000\n"
 		"{F}:53: [vip.a] cookie_httponly: 'maybe' is not a boolean (accepted: yes, no, true, false, on, off, 1, 0)\n"
@@ -1609,14 +2218,16 @@ static const struct bad_case bad_cases[] = {
 		"{F}:56: [vip.b] cookie_key: required key missing (affinity = cookie signs its cookie with it)\n"
 		"{F}:60: [vip.b] affinity_ttl_ms: '86400001' is out of range 1000..86400000\n"
 		"{F}:61: [vip.b] affinity_max: '16777217' is out of range 16..16777216\n"
-		"{F}:62: [vip.b] cookie_name: '' is not a cookie name (" TOKEN63 ", RFC 6265 4.1.1)\n"
+		"{F}:62: [vip.b] cookie_name: '' is not a cookie name (" TOKEN63
+		", RFC 6265 4.1.1)\n"
 		"{F}:63: [vip.b] cookie_samesite: 'loose' is not a SameSite value (accepted: lax, strict, none or off)\n"
 		"{F}:69: [vip.c] cookie_key: character 32 is not a hex digit " COOKIE_KEY "\n"
 		"{F}:70: [vip.c] cookie_path: '/a;b': character 3 is not allowed in a cookie path (RFC 6265 4.1.1: printable ASCII but ';')\n"
 		"{F}:75: [vip.d] cookie_key: is 4 hex digits long " COOKIE_KEY "\n"
 		"{F}:77: [vip.d] cookie_samesite: none requires cookie_secure = yes (browsers drop a SameSite=None cookie that is not Secure)\n"
 		"{F}:82: [vip.e] cookie_key: is empty " COOKIE_KEY "\n"
-		"{F}:83: [vip.e] cookie_name: 'ABCDEFGHIJABCDEFGHIJABCDEFGHIJABCDEFGHIJABCDEFGHIJABCDEFGHIJABCD' is not a cookie name (" TOKEN63 ", RFC 6265 4.1.1)\n"
+		"{F}:83: [vip.e] cookie_name: 'ABCDEFGHIJABCDEFGHIJABCDEFGHIJABCDEFGHIJABCDEFGHIJABCDEFGHIJABCD' is not a cookie name (" TOKEN63
+		", RFC 6265 4.1.1)\n"
 		"{F}:88: [vip.f] affinity: affinity applies to mode http only\n"
 		"{F}:89: [vip.f] cookie_key: cookie_key applies to mode http only\n",
 	},
@@ -1990,7 +2601,7 @@ static const struct bad_case bad_cases[] = {
 		"{F}:12: [vip.web] route.65: route number must be 1..64\n"
 		"{F}:13: [vip.web] route.01: route number must be 1..64, without a leading zero\n"
 		"{F}:14: [vip.web] route.1x: unknown key (accepted: " VIP_KEYS ")\n"
-		"{F}:15: [vip.web] route.1: unknown field 'colour' (accepted: host, path, pool)\n"
+		"{F}:15: [vip.web] route.1: unknown field 'colour' (accepted: host, path, pool, limit)\n"
 		"{F}:16: [vip.web] route.2: field 'host' given twice\n"
 		"{F}:17: [vip.web] route.3: field 'host' is empty\n"
 		"{F}:18: [vip.web] route.4: field 'pool' missing (a route names the pool it "
@@ -2009,17 +2620,17 @@ static const struct bad_case bad_cases[] = {
 		"{F}:26: [vip.web] route.12: host '*.' " NOT_HOST "\n"
 		"{F}:27: [vip.web] route.13: host 'a.*.com' " NOT_HOST "\n"
 		"{F}:28: [vip.web] route.14: 'web' is not a field (NAME=VALUE; accepted: host, "
-		"path, pool)\n"
+		"path, pool, limit)\n"
 		"{F}:29: [vip.web] route.15: is empty (accepted: host=NAME path=/PREFIX "
-		"pool=NAME, with pool and host or path)\n"
-		"{F}:30: [vip.web] route.16: unknown field 'hots' (accepted: host, path, pool)\n"
+		"pool=NAME limit=A,B, with pool and host or path)\n"
+		"{F}:30: [vip.web] route.16: unknown field 'hots' (accepted: host, path, pool, limit)\n"
 		"{F}:31: [vip.web] route.17: host 'a_b.example.com' " NOT_HOST "\n"
 		"{F}:31: [vip.web] route.17: field 'path' is empty\n"
 		"{F}:32: [vip.web] route.18: field 'pool' given twice\n"
 		"{F}:33: [vip.web] route.19: host 'aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
 		"aaaaaaaaaaaaaaaaaa.example.com' " NOT_HOST "\n"
 		"{F}:34: [vip.web] route.20: '=x' is not a field (NAME=VALUE; accepted: host, "
-		"path, pool)\n"
+		"path, pool, limit)\n"
 		"{F}:35: [vip.web] route.21: path '/ppppppppppppppppppppppppppppppppppppppppppp"
 		"pppppppppppppppppppppppppppppppp...' is longer than 511 characters\n"
 		"{F}:36: [vip.web] route.22: host '*' " NOT_HOST "\n"
@@ -2300,6 +2911,10 @@ main(void)
 		cmocka_unit_test(test_dump_text),
 		cmocka_unit_test(test_dump_tcp_secret),
 		cmocka_unit_test(test_dump_vip_http),
+		cmocka_unit_test(test_limits),
+		cmocka_unit_test(test_limits_max),
+		cmocka_unit_test(test_limits_route_line),
+		cmocka_unit_test(test_limits_dump),
 		cmocka_unit_test(test_names),
 		cmocka_unit_test(test_missing_file),
 		cmocka_unit_test(test_directory),
