@@ -1727,6 +1727,8 @@ test_limits_max(void **state)
 		fprintf(f, "[limit.l%u]\nkey = vip\nrate = %u/s\n", n, n);
 	assert_int_equal(fclose(f), 0);
 	conf = load_text(text);
+	free(text);
+	text = NULL;
 	assert_int_equal(conf->n_limits, SL_LIMITS_MAX);
 	assert_string_equal(conf->limits[SL_LIMITS_MAX - 1].name, "l32");
 	assert_int_equal(conf->limits[SL_LIMITS_MAX - 1].rate.count, SL_LIMITS_MAX);
