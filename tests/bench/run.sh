@@ -1,5 +1,10 @@
 #!/usr/bin/env bash
 # tests/bench/run.sh — build and run the micro-benchmarks, then print them as one table.
+# One command for all of them: TCP instructions per segment and per connection (bench_tcp),
+# the HTTP parser against libhttp-parser (bench_http), ns per load-balancing pick and per
+# affinity lookup/insert/cookie with 1 and 2 threads (bench_lb), ns per rate-limit decision
+# with 1 and 2 threads (bench_limit), and a proxied keep-alive request split per layer
+# (bench_proxy).
 #
 #   bash tests/bench/run.sh [build dir] [name glob...]     (default: build, all)
 #
