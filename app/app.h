@@ -95,6 +95,7 @@ extern cmdline_parse_inst_t *sl_cli_system_cmds[];
 extern cmdline_parse_inst_t *sl_cli_tcp_cmds[];
 extern cmdline_parse_inst_t *sl_cli_proxy_cmds[];
 extern cmdline_parse_inst_t *sl_cli_session_cmds[];
+extern cmdline_parse_inst_t *sl_cli_limit_cmds[];
 extern cmdline_parse_inst_t *sl_cli_lb_cmds[];
 
 /* telemetry.c: the /sluice/... endpoints. */

@@ -63,6 +63,7 @@ sl_cli_init(void)
 	cli_add(sl_cli_proxy_cmds, &n);
 	cli_add(sl_cli_lb_cmds, &n);
 	cli_add(sl_cli_session_cmds, &n);
+	cli_add(sl_cli_limit_cmds, &n);
 	cli_add(sl_cli_system_cmds, &n);
 	cli_ctx[n] = NULL;
 }

@@ -6,6 +6,8 @@
  *   /sluice/tcp      per worker TCP counters
  *   /sluice/vips     per VIP request and response counters (all workers)
  *   /sluice/sessions per affinity VIP: table entries, memory, hits, re-pins
+ *   /sluice/limits   per [limit.NAME]: keys tracked, memory, allowed, delayed, rejected
+ *   /sluice/shed     per worker: in flight, waiting, 503s shed by cause, throttling
  * Callbacks run on EAL's telemetry thread and only read counters.
  */
 #include <string.h>
@@ -203,6 +205,73 @@ tel_sessions(const char *cmd, const char *params, struct rte_tel_data *d)
 	return 0;
 }
 
+static int
+tel_limits(const char *cmd, const char *params, struct rte_tel_data *d)
+{
+	rte_tel_data_start_dict(d);
+	for (uint16_t i = 0; i < sl_app.conf->n_limits; i++) {
+		const struct sl_conf_limit *lc = &sl_app.conf->limits[i];
+		struct sl_limit_stats st;
+		struct rte_tel_data *e;
+
+		if (sl_app.shared->limits[i] == NULL)
+			continue;
+		e = rte_tel_data_alloc();
+		if (e == NULL)
+			return -ENOMEM;
+		sl_limit_stats(sl_app.shared->limits[i], &st);
+		rte_tel_data_start_dict(e);
+		rte_tel_data_add_dict_string(e, "key", sl_conf_limit_key_name(lc->key));
+		rte_tel_data_add_dict_string(e, "kind",
+					     lc->kind == SL_LIMIT_BANDWIDTH ? "bandwidth" : "rate");
+		rte_tel_data_add_dict_u64(e, "rate", lc->rate.count);
+		rte_tel_data_add_dict_u64(e, "period_s", lc->rate.period_s);
+		rte_tel_data_add_dict_u64(e, "burst", lc->burst);
+		ADD_U64(e, &st, capacity);
+		ADD_U64(e, &st, entries);
+		ADD_U64(e, &st, memory_bytes);
+		ADD_U64(e, &st, decisions);
+		ADD_U64(e, &st, allowed);
+		ADD_U64(e, &st, delayed);
+		ADD_U64(e, &st, rejected);
+		ADD_U64(e, &st, new_keys);
+		ADD_U64(e, &st, overflow);
+		ADD_U64(e, &st, expired);
+		rte_tel_data_add_dict_container(d, lc->name, e, 0);
+	}
+	return 0;
+}
+
+static int
+tel_shed(const char *cmd, const char *params, struct rte_tel_data *d)
+{
+	rte_tel_data_start_dict(d);
+	for (unsigned int w = 0; w < sl_app.n_workers; w++) {
+		struct sl_proxy_shed_stats s;
+		struct rte_tel_data *e = rte_tel_data_alloc();
+		char name[24];
+
+		if (e == NULL)
+			return -ENOMEM;
+		sl_proxy_shed_stats(sl_app.workers[w].proxy, &s);
+		rte_tel_data_start_dict(e);
+		ADD_U64(e, &s, inflight);
+		ADD_U64(e, &s, waiting);
+		ADD_U64(e, &s, queued);
+		ADD_U64(e, &s, shed_inflight);
+		ADD_U64(e, &s, shed_queue);
+		ADD_U64(e, &s, shed_wait);
+		ADD_U64(e, &s, wait_max_us);
+		ADD_U64(e, &s, limited);
+		ADD_U64(e, &s, delayed);
+		ADD_U64(e, &s, delayed_now);
+		ADD_U64(e, &s, conn_over);
+		snprintf(name, sizeof(name), "worker%u", w);
+		rte_tel_data_add_dict_container(d, name, e, 0);
+	}
+	return 0;
+}
+
 void
 sl_telemetry_init(void)
 {
@@ -216,4 +285,8 @@ sl_telemetry_init(void)
 				   "Per VIP connections, requests, responses by class. No parameters");
 	rte_telemetry_register_cmd("/sluice/sessions", tel_sessions,
 				   "Per affinity VIP: sessions, memory, hits, re-pins. No parameters");
+	rte_telemetry_register_cmd("/sluice/limits", tel_limits,
+				   "Per limit policy: keys, memory, allowed, delayed, rejected. No parameters");
+	rte_telemetry_register_cmd("/sluice/shed", tel_shed,
+				   "Per worker: in flight, waiting, shed 503s, throttled. No parameters");
 }

@@ -7,6 +7,7 @@
 # namespaces wired to the gateway's two ports through net_tap virtual NICs, pings the
 # gateway, echoes through its TCP service, proxies HTTP round robin to the backends,
 # keeps a sticky client (cookie affinity) on one backend and moves it when that drains,
+# refuses a client that asks too fast (rate limit, 429),
 # shows what the gateway counted through its CLI, then stops it and cleans up.
 # No real NIC is touched (--no-pci) and no packet leaves this machine.
 #
@@ -78,6 +79,20 @@ pool        = sticky
 affinity    = cookie
 cookie_name = SLB
 cookie_key  = 5ca1ab1e5ca1ab1e5ca1ab1e5ca1ab1e
+
+; the same backends behind a rate limit: 5 requests a second per client address,
+; 5 more at once; past it the gateway answers 429 itself
+[limit.per_client]
+key    = client_ip
+rate   = 5/s
+burst  = 5
+action = reject
+
+[vip.limited]
+listen = 10.77.1.1:82
+mode   = http
+pool   = web
+limit  = per_client
 
 ; the built-in TCP echo service, to test the data path
 [vip.echo]
@@ -182,16 +197,30 @@ done
 cli set backend "s${sticky#backend-}" up
 cli show sessions
 
-step "Step 10: what the gateway counted"
+step "Step 10: a client that asks too fast is refused with 429 (rate limit 5/s, burst 5)"
+printf 'client$ for i in $(seq 1 15); do curl -s -o /dev/null -w "%%{http_code} " http://10.77.1.1:82/; done\n    '
+# shellcheck disable=SC2016 # expanded by the inner bash
+ip netns exec "$SL_NSC" bash -c 'for i in $(seq 1 15); do curl -s -m 5 -o /dev/null -w "%{http_code} " http://10.77.1.1:82/; done'
+echo
+say "" "the first 6 (1 + burst) went through; the rest were answered by the gateway, which" \
+	"never bothered a backend with them. One of those answers:"
+ip netns exec "$SL_NSC" curl -si -m 5 http://10.77.1.1:82/ | tr -d '\r' | sed 's/^/    /'
+say "" "Retry-After says when to come back; RateLimit-Policy and RateLimit are the IETF" \
+	"fields (the policy: 5 per 1 s; this client: 0 remaining). Other addresses are unaffected."
+sleep 2
+cli show limits
+cli show limit per_client key 10.77.1.2
+
+step "Step 11: what the gateway counted"
 cli show backends
 cli show vips
 cli show tcp stats
 cli show neighbours
 
-step "Step 11: the lcores and what each one does"
+step "Step 12: the lcores and what each one does"
 cli show lcores
 
-step "Step 12: stop sluice (SIGTERM) and check that every packet buffer came back"
+step "Step 13: stop sluice (SIGTERM) and check that every packet buffer came back"
 log=$SL_LOG
 sl_sluice_stop 20
 say "sluice exited with status $SL_SLUICE_RC; the end of its log:"

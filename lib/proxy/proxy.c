@@ -76,6 +76,8 @@ sl_proxy_poll(struct sl_proxy *px, uint64_t now)
 	px->now = now;
 	if (px->n_waiting != 0)
 		px_backend_kick(px);
+	if (px->n_delayed != 0)
+		px_limit_poll(px);
 	if (now < px->next_check)
 		return;
 	/* Timeouts are coarse: look at the queues every millisecond at most. */
@@ -111,10 +113,14 @@ sl_proxy_vip_stats(const struct sl_proxy *px, uint16_t vip)
 	return &px->vstats[vip];
 }
 
-const struct sl_proxy_shed_stats *
-sl_proxy_shed_stats(const struct sl_proxy *px)
+void
+sl_proxy_shed_stats(const struct sl_proxy *px, struct sl_proxy_shed_stats *s)
 {
-	return &px->shed;
+	*s = px->shed;
+	s->limited = px->limit_rejected;
+	s->delayed = px->limit_delayed;
+	s->delayed_now = px->n_delayed;
+	s->conn_over = px->conn_over_answered;
 }
 
 const struct sl_proxy_backend_stats *
@@ -163,11 +169,21 @@ sl_proxy_accept(struct sl_proxy *px, struct sl_tcp_conn *conn, const struct sl_c
 	c->state = C_IDLE;
 	c->backend = -1;
 	c->aff_had = c->set_cookie = -1;
+	c->dh_pos = PX_NONE;
+	c->bw_limit = -1;
+	if (vip->bandwidth_bps != 0) {
+		c->bw_rate = vip->bandwidth_bps;
+		c->bw_burst = PX_BW_BURST;
+		c->bw_tokens = c->bw_burst;
+		c->bw_last = px->now;
+	}
+	sl_limit_state_init(&c->bw_state, px->now);
 	sl_tcp_conn_get_info(conn, &info);
 	c->ip = info.raddr;
 	c->port = info.rport;
 	vs->conns++;
 	vs->active++;
+	px_limit_accept(px, c);
 	sl_tcp_set_user(conn, c);
 	/* Until the first request's head is complete, the header timeout runs. */
 	px_timer_arm(px, &c->tm, PX_T_CLIENT_HEAD);
@@ -215,8 +231,6 @@ sl_proxy_create(const struct sl_proxy_params *pp)
 	px->net = pp->net;
 	px->shared = pp->shared;
 	px->shed_p = pp->shed;
-	if (px->shed_p.retry_after == 0)
-		px->shed_p.retry_after = 1;
 	px->tcp = pp->tcp;
 	px->pool = pp->pool;
 	px->worker_id = pp->worker_id;
@@ -257,7 +271,10 @@ sl_proxy_create(const struct sl_proxy_params *pp)
 				     pp->socket_id);
 	px->bstats = rte_zmalloc_socket("sl_px_bstats", sizeof(*px->bstats) * SL_BACKENDS_MAX,
 					RTE_CACHE_LINE_SIZE, pp->socket_id);
-	if (px->clients == NULL || px->bconns == NULL || px->brt == NULL || px->bstats == NULL)
+	px->dheap = rte_malloc_socket("sl_px_dheap", sizeof(*px->dheap) * (px->max_clients + 1), 0,
+				      pp->socket_id);
+	if (px->clients == NULL || px->bconns == NULL || px->brt == NULL || px->bstats == NULL ||
+	    px->dheap == NULL)
 		goto nomem;
 	for (i = 0; i < px->max_clients; i++)
 		px->clients[i].next_free = i + 1 < px->max_clients ? i + 1 : PX_NONE;
@@ -304,5 +321,6 @@ sl_proxy_destroy(struct sl_proxy *px)
 	rte_free(px->bconns);
 	rte_free(px->brt);
 	rte_free(px->bstats);
+	rte_free(px->dheap);
 	rte_free(px);
 }

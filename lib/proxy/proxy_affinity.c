@@ -25,24 +25,6 @@ backend_name_of(uint16_t k, void *arg)
 	return lb->backends[k].name;
 }
 
-/* The sticky cookie's value in the request, or NULL. */
-static const char *
-request_sticky_cookie(const struct px_client *c, char *buf, size_t size, size_t *vlen)
-{
-	for (uint16_t i = 0; i < c->req.n_hdrs; i++) {
-		const struct sl_http_hdr *h = &c->req.hdrs[i];
-		const char *v, *val;
-
-		if (h->id != SL_HTTP_H_COOKIE || h->value.len >= size)
-			continue;
-		v = rte_pktmbuf_read(c->in, h->value.off, h->value.len, buf);
-		if (v != NULL &&
-		    sl_affinity_cookie_find(v, h->value.len, c->vip->cookie_name, &val, vlen) == 0)
-			return val;
-	}
-	return NULL;
-}
-
 /* May the current request go to backend k? */
 static bool
 affine_ok(const struct sl_proxy *px, const struct px_client *c, int k, int avoid)
@@ -76,7 +58,7 @@ px_affinity_pick(struct sl_proxy *px, struct px_client *c, int avoid)
 		size_t len;
 		uint16_t id;
 
-		v = request_sticky_cookie(c, buf, sizeof(buf), &len);
+		v = px_request_cookie(c, c->vip->cookie_name, buf, sizeof(buf), &len);
 		if (v == NULL)
 			return -1;
 		if (sl_affinity_cookie_check(&vs->ckey, vs->cookie_vip_id, v, len, &id,

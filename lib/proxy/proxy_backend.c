@@ -361,7 +361,7 @@ px_backend_flush_to_client(struct sl_proxy *px, struct px_bconn *b)
 		if (b->state == B_TUNNEL) {
 			if (b->in == NULL || c->out != NULL)
 				return;
-			space = px_client_room(px, c, &paced);
+			space = px_client_room(px, c, b->in_len, &paced);
 			used = RTE_MIN(space, b->in_len);
 			if (used == 0) {
 				if (!paced)
@@ -381,7 +381,7 @@ px_backend_flush_to_client(struct sl_proxy *px, struct px_bconn *b)
 		if (b->parsed == b->in_len && b->resp.framing != SL_HTTP_BODY_NONE &&
 		    !b->peer_fin)
 			return;	/* wait for more */
-		space = c->out != NULL ? 0 : px_client_room(px, c, &paced);
+		space = c->out != NULL ? 0 : px_client_room(px, c, b->in_len - b->parsed, &paced);
 		if (space == 0 && b->parsed != b->in_len) {
 			/* Waiting on the client (or its pacing), not the backend: no response timeout. */
 			px_timer_stop(&b->tm);

@@ -47,9 +47,8 @@ px_client_release_backend(struct sl_proxy *px, struct px_client *c)
 	}
 }
 
-/* The value of cookie @p name in the request's Cookie fields (lib/affinity's parser), or NULL. */
-static const char *
-request_cookie(const struct px_client *c, const char *name, char *buf, size_t size,
+const char *
+px_request_cookie(const struct px_client *c, const char *name, char *buf, size_t size,
 	       size_t *vlen)
 {
 	for (uint16_t i = 0; i < c->req.n_hdrs; i++) {
@@ -65,9 +64,8 @@ request_cookie(const struct px_client *c, const char *name, char *buf, size_t si
 	return NULL;
 }
 
-/* The value of header @p name (lower case) in the request, or NULL. */
-static const char *
-request_header(const struct px_client *c, const char *name, char *buf, size_t size,
+const char *
+px_request_header(const struct px_client *c, const char *name, char *buf, size_t size,
 	       size_t *vlen)
 {
 	size_t nl = strlen(name);
@@ -117,10 +115,10 @@ px_request_key(const struct sl_proxy *px, const struct px_client *c, const struc
 		}
 		break;
 	case SL_LB_HASH_HEADER:
-		v = request_header(c, pool->hash_name, buf, sizeof(buf), &len);
+		v = px_request_header(c, pool->hash_name, buf, sizeof(buf), &len);
 		break;
 	case SL_LB_HASH_COOKIE:
-		v = request_cookie(c, pool->hash_name, buf, sizeof(buf), &len);
+		v = px_request_cookie(c, pool->hash_name, buf, sizeof(buf), &len);
 		break;
 	case SL_LB_HASH_SOURCE:
 	default:
@@ -139,6 +137,8 @@ px_client_free(struct sl_proxy *px, struct px_client *c)
 
 	px_timer_stop(&c->tm);
 	px_timer_stop(&c->pace);
+	px_limit_undelay(px, c);
+	px_limit_close(px, c);
 	px_client_release_backend(px, c);
 	px_client_inflight_end(px, c);
 	if (c->b != NULL) {
@@ -219,12 +219,14 @@ px_client_send(struct sl_proxy *px, struct px_client *c, struct rte_mbuf *m)
 }
 
 uint32_t
-px_client_room(struct sl_proxy *px, struct px_client *c, bool *paced)
+px_client_room(struct sl_proxy *px, struct px_client *c, uint32_t want, bool *paced)
 {
 	uint32_t space = c->conn != NULL ? sl_tcp_send_space(c->conn) : 0;
 	uint64_t hz, dt, add;
 
 	*paced = false;
+	if (c->bw_limit >= 0 && space != 0)
+		space = px_limit_room(px, c, RTE_MIN(space, want), paced);
 	if (c->bw_rate == 0 || space == 0)
 		return space;
 	/* Refill the bucket: rate x elapsed, at most its depth (dt capped so nothing overflows). */
@@ -368,19 +370,24 @@ route_match(const struct sl_conf_route *r, const char *host, size_t host_len, co
 	return true;
 }
 
+/* The pool of the request; *route the route that matched (NULL: the VIP's pool). */
 static int
-route_pool(const struct px_client *c, const char *host, size_t host_len)
+route_pool(const struct px_client *c, const char *host, size_t host_len,
+	   const struct sl_conf_route **route)
 {
 	const struct sl_conf_vip *vip = c->vip;
 	char path[1024];
 	size_t path_len;
 
+	*route = NULL;
 	if (vip->n_routes == 0)
 		return vip->pool;
 	path_len = request_path(c, path, sizeof(path));
 	for (uint16_t i = 0; i < vip->n_routes; i++)
-		if (route_match(&vip->routes[i], host, host_len, path, path_len))
+		if (route_match(&vip->routes[i], host, host_len, path, path_len)) {
+			*route = &vip->routes[i];
 			return vip->routes[i].pool;
+		}
 	return vip->pool;
 }
 
@@ -430,6 +437,7 @@ static void
 client_request_head(struct sl_proxy *px, struct px_client *c)
 {
 	struct sl_http_parser *p = &c->req;
+	const struct sl_conf_route *route;
 	char host[256];
 	size_t host_len;
 	int pool;
@@ -444,6 +452,26 @@ client_request_head(struct sl_proxy *px, struct px_client *c)
 		px_client_error(px, c, SL_PROXY_ERR_405, "CONNECT is not served here");
 		return;
 	}
+	host_len = request_host(c, host, sizeof(host));
+	pool = route_pool(c, host, host_len, &route);
+	if (pool < 0) {
+		px_client_error(px, c, SL_PROXY_ERR_404, "no route");
+		return;
+	}
+	c->pool = (int16_t)pool;
+	c->head_kept = true;
+	c->body_end_seen = false;
+	/* Rate limits: a rejected request is answered here, a throttled one waits. */
+	if (px_limit_request(px, c, route) != 0)
+		return;
+	px_client_request_go(px, c);
+}
+
+void
+px_client_request_go(struct sl_proxy *px, struct px_client *c)
+{
+	struct sl_http_parser *p = &c->req;
+
 	/* Load shedding: past the worker's limit, refuse at once, before any backend work. */
 	if (px->shed_p.max_inflight != 0 && px->inflight >= px->shed_p.max_inflight) {
 		px->shed.shed_inflight++;
@@ -453,15 +481,6 @@ client_request_head(struct sl_proxy *px, struct px_client *c)
 	c->in_flight = true;
 	px->inflight++;
 	px->shed.inflight = px->inflight;
-	host_len = request_host(c, host, sizeof(host));
-	pool = route_pool(c, host, host_len);
-	if (pool < 0) {
-		px_client_error(px, c, SL_PROXY_ERR_404, "no route");
-		return;
-	}
-	c->pool = (int16_t)pool;
-	c->head_kept = true;
-	c->body_end_seen = false;
 	c->state = p->framing == SL_HTTP_BODY_NONE ? C_WAIT : C_BODY;
 	px_timer_stop(&c->tm);
 	/* What of the body came with the head is checked before any backend sees it. */
@@ -469,6 +488,38 @@ client_request_head(struct sl_proxy *px, struct px_client *c)
 		return;
 	if (px_backend_start(px, c, -1) != 0)
 		return;	/* it answered the client */
+}
+
+void
+px_client_local_reply(struct sl_proxy *px, struct px_client *c, unsigned int code,
+		      const char *detail, const char *extra)
+{
+	bool keep = !c->close_after && c->req.framing == SL_HTTP_BODY_NONE && !c->peer_fin;
+	uint32_t head_len = c->req.head_len;
+
+	for (unsigned int e = 0; e < SL_PROXY_ERR__MAX; e++)
+		if (sl_proxy_err_code((enum sl_proxy_err)e) == code)
+			px->vstats[c->vip_idx].errors[e]++;
+	px_count_response(px, c, code);
+	px_client_release_backend(px, c);
+	px_client_inflight_end(px, c);
+	px_client_send(px, c, px_local_response(px, code, detail, extra, !keep));
+	if (!keep) {
+		client_close(px, c);
+		return;
+	}
+	/* Bodiless and answered: its head goes, the connection waits for the next one. */
+	if (c->head_kept) {
+		px_chain_trim(&c->in, head_len);
+		c->in_len -= head_len;
+		c->parsed -= head_len;
+		c->head_kept = false;
+		client_release(c, head_len);
+	}
+	c->state = C_IDLE;
+	c->backend = -1;
+	px_timer_arm(px, &c->tm, PX_T_CLIENT_IDLE);
+	px_client_process(px, c);
 }
 
 void
@@ -637,6 +688,7 @@ px_client_process(struct sl_proxy *px, struct px_client *c)
 			client_body(px, c);
 			return;
 		case C_WAIT:
+		case C_DELAY:
 			return;
 		case C_TUNNEL:
 			if (c->b != NULL && c->in != NULL && c->b->out == NULL) {

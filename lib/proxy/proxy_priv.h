@@ -44,6 +44,7 @@ enum px_client_state {
 	C_BODY,		/* request sent, its body streaming to the backend */
 	C_WAIT,		/* request complete, waiting for / relaying the response */
 	C_TUNNEL,	/* after 101: bytes both ways */
+	C_DELAY,	/* request throttled by a delay policy: on the delay heap */
 };
 
 enum px_bconn_state {
@@ -80,6 +81,14 @@ struct px_client {
 	uint64_t bw_burst;	/* bucket depth, bytes */
 	uint64_t bw_tokens;	/* bytes it may send now */
 	uint64_t bw_last;	/* TSC of the last refill */
+	uint64_t delay_until;	/* C_DELAY: TSC it is released */
+	uint32_t dh_pos;	/* C_DELAY: its index in the delay heap; PX_NONE: not there */
+	int8_t bw_limit;	/* the bandwidth policy pacing this request; -1 none */
+	uint8_t bw_key_len;
+	bool conn_over;		/* over max_conns_per_client: its first request gets a 429 */
+	bool conn_counted;	/* counted in the VIP's per-client connection table */
+	uint8_t bw_key[32];	/* the policy's key (a longer one is cut) */
+	struct sl_limit_state bw_state;	/* key = connection */
 	uint8_t retries;
 	int16_t pool;		/* of the current request */
 	int backend;		/* of the current request; -1 none */
@@ -148,11 +157,15 @@ struct sl_proxy {
 	uint32_t n_waiting;	/* of them waiting in backend queues */
 	struct sl_proxy_shed_stats shed;
 	struct sl_proxy_shed_params shed_p;
+	uint32_t *dheap;	/* delay heap: client indexes by delay_until */
+	uint32_t n_delayed;
+	uint64_t limit_rejected, limit_delayed, conn_over_answered;
 	struct sl_proxy_vip_stats vstats[SL_VIPS_MAX];
 	struct sl_proxy_backend_stats *bstats;
 };
 
 #define PX_NONE UINT32_MAX
+#define PX_BW_BURST (64u * 1024)	/* [vip] bandwidth: bytes a connection may send ahead */
 
 /* proxy.c */
 void px_timer_arm(struct sl_proxy *px, struct px_timer *t, enum px_tmo kind);
@@ -199,6 +212,13 @@ struct rte_mbuf *px_local_response(struct sl_proxy *px, unsigned int code, const
 				   const char *extra, bool close);
 
 /* proxy_client.c */
+/* The value of cookie @p name in the request's Cookie fields (lib/affinity's parser), or
+ * NULL; *vlen its length. Copied into buf (size bytes) when it spans segments. */
+const char *px_request_cookie(const struct px_client *c, const char *name, char *buf,
+			      size_t size, size_t *vlen);
+/* The value of header @p name (lower case) in the request, or NULL; as px_request_cookie. */
+const char *px_request_header(const struct px_client *c, const char *name, char *buf,
+			      size_t size, size_t *vlen);
 /* The algorithm's key for the current request (the pool's hash_key, or the connection). */
 uint64_t px_request_key(const struct sl_proxy *px, const struct px_client *c,
 			const struct sl_lb_pool *pool);
@@ -209,6 +229,12 @@ void px_client_inflight_end(struct sl_proxy *px, struct px_client *c);
 void px_client_process(struct sl_proxy *px, struct px_client *c);
 void px_client_event(struct sl_proxy *px, struct px_client *c, const struct sl_tcp_event *ev);
 void px_client_timeout(struct sl_proxy *px, struct px_client *c, enum px_tmo kind);
+/* The current request passed its limits: shed or send it on (client_request_head's rest). */
+void px_client_request_go(struct sl_proxy *px, struct px_client *c);
+/* Answer the current request with a response of the gateway's own (status @p code,
+ * @p extra field lines), keeping the connection when the request allows it. */
+void px_client_local_reply(struct sl_proxy *px, struct px_client *c, unsigned int code,
+			   const char *detail, const char *extra);
 /* Answer the current request with a gateway error and close. */
 void px_client_error(struct sl_proxy *px, struct px_client *c, enum sl_proxy_err e,
 		     const char *detail);
@@ -217,7 +243,7 @@ void px_client_error(struct sl_proxy *px, struct px_client *c, enum sl_proxy_err
  * bandwidth pacing allows. When pacing is what holds it back, the pace timer
  * is armed and *paced set (the caller must not wait for SEND_SPACE then).
  */
-uint32_t px_client_room(struct sl_proxy *px, struct px_client *c, bool *paced);
+uint32_t px_client_room(struct sl_proxy *px, struct px_client *c, uint32_t want, bool *paced);
 /* n bytes of body went to the client: take them from the pacing bucket. */
 void px_client_took(struct px_client *c, uint32_t n);
 void px_client_pace_timeout(struct sl_proxy *px, struct px_client *c);
@@ -243,6 +269,20 @@ int px_affinity_pick(struct sl_proxy *px, struct px_client *c, int avoid);
 int px_affinity_record(struct sl_proxy *px, struct px_client *c, int k, int avoid);
 /* The Set-Cookie field of the current response, when it needs one. */
 void px_affinity_set_cookie(struct sl_proxy *px, struct px_client *c, struct px_writer *w);
+
+/* proxy_limit.c */
+/* The request's limits (the VIP's, then the route's): 0 go on; 1 delayed (it goes on
+ * from the delay heap); -1 answered. Also picks the request's bandwidth policy. */
+int px_limit_request(struct sl_proxy *px, struct px_client *c, const struct sl_conf_route *route);
+/* Release the delayed requests whose time has come (every poll with some delayed). */
+void px_limit_poll(struct sl_proxy *px);
+/* Take c off the delay heap (it is gone). */
+void px_limit_undelay(struct sl_proxy *px, struct px_client *c);
+/* Bytes a bandwidth policy lets c take now, of want (arms the pace timer on 0). */
+uint32_t px_limit_room(struct sl_proxy *px, struct px_client *c, uint32_t want, bool *paced);
+/* Connection admission at accept, and its release. */
+void px_limit_accept(struct sl_proxy *px, struct px_client *c);
+void px_limit_close(struct sl_proxy *px, struct px_client *c);
 
 /* proxy_backend.c */
 /* Start the current request of c on a backend: pooled connection or a new one. */

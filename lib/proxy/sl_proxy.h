@@ -24,6 +24,7 @@
 #include "sl_affinity.h"
 #include "sl_conf.h"
 #include "sl_lb.h"
+#include "sl_limit.h"
 #include "sl_net.h"
 #include "sl_tcp.h"
 
@@ -47,6 +48,10 @@ struct sl_proxy_vip_shared {
 	uint64_t cookies_set;		/**< Set-Cookie fields inserted; atomic */
 	uint64_t cookies_bad;		/**< cookie present but forged, stale or for a
 					     backend of another pool; atomic */
+	struct sl_limit *new_conns;	/**< max_new_conns (one shared state); NULL: none */
+	struct sl_limit_conn *per_client; /**< max_conns_per_client; NULL: none */
+	uint64_t syn_limited;		/**< SYNs dropped by max_new_conns; atomic */
+	uint64_t conn_over;		/**< connections over max_conns_per_client; atomic */
 };
 
 struct sl_proxy_shared {
@@ -54,6 +59,7 @@ struct sl_proxy_shared {
 	const struct sl_lb *lb;
 	uint64_t tsc_hz;
 	struct sl_proxy_vip_shared vips[SL_VIPS_MAX];
+	struct sl_limit *limits[SL_LIMITS_MAX];	/**< one per [limit.NAME], config order */
 };
 
 /**
@@ -67,8 +73,9 @@ struct sl_proxy_shared *sl_proxy_shared_create(const struct sl_config *conf,
 void sl_proxy_shared_destroy(struct sl_proxy_shared *sh);
 
 /**
- * Housekeeping: expire idle source-affinity entries (a bounded slice of each
- * table per call). Context: the control thread, every 100 ms or so; a
+ * Housekeeping: expire idle source-affinity entries, limit keys whose
+ * budget is full again and per-client connection entries at 0 (a bounded
+ * slice of each table per call). Context: the control thread, every 100 ms or so; a
  * registered urcu-qsbr thread, online or offline.
  */
 void sl_proxy_shared_tick(struct sl_proxy_shared *sh, uint64_t now_tsc);
@@ -84,7 +91,8 @@ unsigned int sl_proxy_shared_forget_backend(struct sl_proxy_shared *sh, uint16_t
 
 /** Statuses the gateway answers itself, counted per VIP. */
 #define SL_PROXY_ERRORS(X) \
-	X(400) X(404) X(405) X(408) X(413) X(414) X(417) X(431) X(501) X(502) X(503) X(504) X(505)
+	X(400) X(404) X(405) X(408) X(413) X(414) X(417) X(429) X(431) X(501) X(502) X(503) \
+	X(504) X(505)
 
 enum sl_proxy_err {
 #define SL_PROXY_ERR_ENUM(code) SL_PROXY_ERR_##code,
@@ -126,6 +134,10 @@ struct sl_proxy_shed_stats {
 	uint64_t shed_queue;		/**< 503: max_queue requests were waiting */
 	uint64_t shed_wait;		/**< 503: waited max_queue_ms for a connection */
 	uint64_t wait_max_us;		/**< the longest wait for a connection so far */
+	uint64_t limited;		/**< requests refused by a rate limit */
+	uint64_t delayed;		/**< requests held by a delay policy */
+	uint64_t delayed_now;		/**< held now (gauge) */
+	uint64_t conn_over;		/**< requests refused: max_conns_per_client */
 };
 
 /** Load-shedding thresholds of one worker ([shed]); 0: that check is off. */
@@ -133,7 +145,8 @@ struct sl_proxy_shed_params {
 	uint32_t max_inflight;		/**< requests in flight on the worker */
 	uint32_t max_queue;		/**< requests waiting for a backend connection */
 	uint32_t max_queue_ms;		/**< longest wait for one (0: the connect timeout) */
-	uint32_t retry_after;		/**< seconds, in every 503 the gateway answers */
+	uint32_t retry_after;		/**< seconds, in the Retry-After of every 503 the
+					     gateway answers (0 is sent as 0) */
 };
 
 struct sl_proxy_params {
@@ -177,8 +190,15 @@ const struct sl_proxy_vip_stats *sl_proxy_vip_stats(const struct sl_proxy *px, u
 const struct sl_proxy_backend_stats *sl_proxy_backend_stats(const struct sl_proxy *px,
 							     uint16_t backend);
 
-/** Shedding counters of this worker. */
-const struct sl_proxy_shed_stats *sl_proxy_shed_stats(const struct sl_proxy *px);
+/** Shedding and limit counters of this worker (copied out: a moment's reading). */
+void sl_proxy_shed_stats(const struct sl_proxy *px, struct sl_proxy_shed_stats *s);
+
+/**
+ * Admission of a SYN to VIP @p vip from @p raddr (network order): false when
+ * the VIP's max_new_conns is exceeded (the SYN is dropped, counted in
+ * syn_limited). For the worker's sl_tcp_syn_filter_fn. Context: the worker.
+ */
+bool sl_proxy_syn_admit(struct sl_proxy *px, const struct sl_conf_vip *vip, uint32_t raddr);
 
 /** The status code of an enum sl_proxy_err. */
 unsigned int sl_proxy_err_code(enum sl_proxy_err e);

@@ -189,6 +189,15 @@ worker_tcp_output(void *arg, struct rte_mbuf *m)
 	sl_net_output(&w->net, m);
 }
 
+/* New connections: the VIP's max_new_conns (HTTP VIPs; the listener's context is the VIP). */
+static bool
+worker_syn_filter(void *arg, void *listen_ctx, uint32_t raddr)
+{
+	struct sl_worker *w = arg;
+
+	return sl_proxy_syn_admit(w->proxy, listen_ctx, raddr);
+}
+
 int
 sl_worker_tcp_init(struct sl_worker *w, const struct sl_config *conf, struct rte_mempool *pool,
 		   const struct sl_net *net, const struct sl_lb *lb,
@@ -234,6 +243,11 @@ sl_worker_tcp_init(struct sl_worker *w, const struct sl_config *conf, struct rte
 	p.output_arg = w;
 	p.event = worker_tcp_event;
 	p.event_arg = w;
+	for (i = 0; i < conf->n_vips; i++)
+		if (conf->vips[i].max_new_conns.count != 0) {
+			p.syn_filter = worker_syn_filter;
+			p.syn_filter_arg = w;
+		}
 	p.eph_lo = 32768;
 	p.eph_hi = 60999;
 	if (w->steer != NULL) {
@@ -277,6 +291,12 @@ sl_worker_tcp_init(struct sl_worker *w, const struct sl_config *conf, struct rte
 			.max_clients = tc->max_conns,
 			.max_backend_conns = tc->max_conns,
 			.shared = shared,
+			.shed = {
+				.max_inflight = conf->shed.max_inflight,
+				.max_queue = conf->shed.max_queue,
+				.max_queue_ms = conf->shed.max_queue_ms,
+				.retry_after = conf->shed.retry_after,
+			},
 		};
 
 		w->proxy = sl_proxy_create(&pp);
