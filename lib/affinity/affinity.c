@@ -175,8 +175,17 @@ sl_affinity_create(uint32_t max_entries, uint64_t ttl_tsc, int socket)
 		goto nomem;
 	snprintf(name, sizeof(name), "sl_aff_%u",
 		 __atomic_fetch_add(&aff_uid, 1, __ATOMIC_RELAXED));
-	/* Producers: workers (a node they could not publish) and the call_rcu thread. */
-	a->free = rte_ring_create(name, max_entries, socket, RING_F_EXACT_SZ);
+	/*
+	 * Producers: workers (a node they could not publish) and the call_rcu
+	 * thread; consumers: workers. RTS mode (relaxed tail sync): in the
+	 * classic MP/MC mode a thread preempted between moving the head and the
+	 * tail makes every other one spin until it runs again, and workers may
+	 * share a CPU (two workers on one core in the tests, or an overcommitted
+	 * VM): measured here, two inserting threads on one busy CPU went from
+	 * microseconds to minutes. rte_ring_enqueue/dequeue follow the ring's mode.
+	 */
+	a->free = rte_ring_create(name, max_entries, socket,
+				  RING_F_EXACT_SZ | RING_F_MP_RTS_ENQ | RING_F_MC_RTS_DEQ);
 	if (a->free == NULL)
 		goto fail;
 	for (i = 0; i < max_entries; i++) {
@@ -184,7 +193,7 @@ sl_affinity_create(uint32_t max_entries, uint64_t ttl_tsc, int socket)
 
 		n->a = a;
 		cds_lfht_node_init(&n->node);
-		if (rte_ring_sp_enqueue(a->free, n) != 0)
+		if (rte_ring_enqueue(a->free, n) != 0)
 			goto fail;
 	}
 	/*
@@ -267,7 +276,7 @@ aff_add(struct sl_affinity *a, rte_be32_t client, uint16_t backend, uint64_t now
 	void *p;
 
 	*ours = false;
-	if (unlikely(rte_ring_mc_dequeue(a->free, &p) != 0)) {
+	if (unlikely(rte_ring_dequeue(a->free, &p) != 0)) {
 		/* Full: still agree with a worker that recorded this client already. */
 		n = aff_find(a, client);
 		if (n != NULL) {
@@ -285,7 +294,7 @@ aff_add(struct sl_affinity *a, rte_be32_t client, uint16_t backend, uint64_t now
 	old = cds_lfht_add_unique(a->ht, aff_hash(a, client), aff_match, &client, &n->node);
 	if (old != &n->node) {
 		/* Never published, so no reader can hold it: reusable at once. */
-		rte_ring_mp_enqueue(a->free, n);
+		rte_ring_enqueue(a->free, n);
 		AFF_COUNT(a, races);
 		return caa_container_of(old, struct aff_node, node);
 	}
@@ -340,7 +349,7 @@ aff_free_rcu(struct rcu_head *head)
 	struct aff_node *n = caa_container_of(head, struct aff_node, rcu);
 
 	/* Cannot fail: the ring has room for every node. */
-	rte_ring_mp_enqueue(n->a->free, n);
+	rte_ring_enqueue(n->a->free, n);
 }
 
 /* Unlink n; true when this call did (a concurrent control call may have). */

@@ -340,7 +340,7 @@ lim_insert(struct sl_limit *l, const struct lim_key *k, uint64_t now, struct lim
 	/* On a new state: a decide always conforms (cost <= burst + 1), a take grants >= min. */
 	if (!lim_step(&l->p, LIM_NEW, now, op, &tat))
 		return NULL; /* nothing to record (take of 0) */
-	if (unlikely(rte_ring_mc_dequeue(l->free, &p) != 0)) {
+	if (unlikely(rte_ring_dequeue(l->free, &p) != 0)) {
 		/* Full: still share the entry a worker made for this key meanwhile. */
 		n = lim_find(l, k);
 		if (n != NULL) {
@@ -363,7 +363,7 @@ lim_insert(struct sl_limit *l, const struct lim_key *k, uint64_t now, struct lim
 	old = cds_lfht_add_unique(l->ht, k->hash, lim_match, k, &n->node);
 	if (old != &n->node) {
 		/* Never published, so no reader can hold it: reusable at once. */
-		rte_ring_mp_enqueue(l->free, n);
+		rte_ring_enqueue(l->free, n);
 		LIM_COUNT(l->lc, races);
 		*done = false;
 		return caa_container_of(old, struct lim_node, node);
@@ -605,7 +605,9 @@ sl_limit_create(const struct sl_limit_params *p, int socket)
 	snprintf(name, sizeof(name), "sl_lim_%u",
 		 __atomic_fetch_add(&lim_uid, 1, __ATOMIC_RELAXED));
 	/* Producers: workers (a node they could not publish) and the call_rcu thread. */
-	l->free = rte_ring_create(name, l->max, socket, RING_F_EXACT_SZ);
+	/* RTS mode: workers may share a CPU; see lib/affinity/affinity.c. */
+	l->free = rte_ring_create(name, l->max, socket,
+				  RING_F_EXACT_SZ | RING_F_MP_RTS_ENQ | RING_F_MC_RTS_DEQ);
 	if (l->free == NULL)
 		goto fail;
 	for (i = 0; i < l->max; i++) {
@@ -613,7 +615,7 @@ sl_limit_create(const struct sl_limit_params *p, int socket)
 
 		n->l = l;
 		cds_lfht_node_init(&n->node);
-		if (rte_ring_sp_enqueue(l->free, n) != 0)
+		if (rte_ring_enqueue(l->free, n) != 0)
 			goto fail;
 	}
 	/* A fixed bucket count (init = min = max, no auto-resize): no allocation ever after. */
@@ -665,7 +667,7 @@ lim_free_rcu(struct rcu_head *head)
 	struct lim_node *n = caa_container_of(head, struct lim_node, rcu);
 
 	/* Cannot fail: the ring has room for every node. */
-	rte_ring_mp_enqueue(n->l->free, n);
+	rte_ring_enqueue(n->l->free, n);
 }
 
 /* Mark n dead if its TAT is still @p seen, then unlink it; true when this call removed it. */

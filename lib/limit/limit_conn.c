@@ -113,7 +113,9 @@ sl_limit_conn_create(uint32_t max_keys, int socket)
 		goto nomem;
 	snprintf(name, sizeof(name), "sl_limc_%u",
 		 __atomic_fetch_add(&conn_uid, 1, __ATOMIC_RELAXED));
-	t->free = rte_ring_create(name, max_keys, socket, RING_F_EXACT_SZ);
+	/* RTS mode: workers may share a CPU; see lib/affinity/affinity.c. */
+	t->free = rte_ring_create(name, max_keys, socket,
+				  RING_F_EXACT_SZ | RING_F_MP_RTS_ENQ | RING_F_MC_RTS_DEQ);
 	if (t->free == NULL)
 		goto fail;
 	for (i = 0; i < max_keys; i++) {
@@ -121,7 +123,7 @@ sl_limit_conn_create(uint32_t max_keys, int socket)
 
 		n->t = t;
 		cds_lfht_node_init(&n->node);
-		if (rte_ring_sp_enqueue(t->free, n) != 0)
+		if (rte_ring_enqueue(t->free, n) != 0)
 			goto fail;
 	}
 	t->buckets = rte_align32pow2(max_keys);
@@ -172,7 +174,7 @@ sl_limit_conn_acquire(struct sl_limit_conn *t, uint32_t client, uint32_t max)
 	for (;;) {
 		n = conn_find(t, client);
 		if (n == NULL) {
-			if (unlikely(rte_ring_mc_dequeue(t->free, &p) != 0)) {
+			if (unlikely(rte_ring_dequeue(t->free, &p) != 0)) {
 				n = conn_find(t, client);
 				if (n == NULL) {
 					/* Fail-open: see sl_limit_conn_create(). */
@@ -191,7 +193,7 @@ sl_limit_conn_acquire(struct sl_limit_conn *t, uint32_t client, uint32_t max)
 					LIM_COUNT(t->lc, acquired);
 					return 0;
 				}
-				rte_ring_mp_enqueue(t->free, n);
+				rte_ring_enqueue(t->free, n);
 				LIM_COUNT(t->lc, races);
 				n = caa_container_of(old, struct conn_node, node);
 			}
@@ -248,7 +250,7 @@ conn_free_rcu(struct rcu_head *head)
 {
 	struct conn_node *n = caa_container_of(head, struct conn_node, rcu);
 
-	rte_ring_mp_enqueue(n->t->free, n);
+	rte_ring_enqueue(n->t->free, n);
 }
 
 unsigned int

@@ -381,7 +381,15 @@ px_backend_flush_to_client(struct sl_proxy *px, struct px_bconn *b)
 		if (b->parsed == b->in_len && b->resp.framing != SL_HTTP_BODY_NONE &&
 		    !b->peer_fin)
 			return;	/* wait for more */
-		space = c->out != NULL ? 0 : px_client_room(px, c, b->in_len - b->parsed, &paced);
+		if (c->out == NULL) {
+			space = px_client_room(px, c, b->in_len - b->parsed, &paced);
+		} else if (c->corked) {
+			/* The head waits in c->out: the body may fill the rest of the room. */
+			space = px_client_room(px, c, b->in_len - b->parsed + c->out->pkt_len, &paced);
+			space = space > c->out->pkt_len ? space - c->out->pkt_len : 0;
+		} else {
+			space = 0;
+		}
 		if (space == 0 && b->parsed != b->in_len) {
 			/* Waiting on the client (or its pacing), not the backend: no response timeout. */
 			px_timer_stop(&b->tm);
@@ -447,7 +455,7 @@ px_backend_process(struct sl_proxy *px, struct px_bconn *b)
 			return;
 		}
 		if (rc == SL_HTTP_AGAIN)
-			return;
+			break;	/* a 1xx may be corked: pushed below */
 		px_client_response_started(px, c);
 		head = px_response_head(px, c, b);
 		if (head == NULL) {
@@ -455,6 +463,8 @@ px_backend_process(struct sl_proxy *px, struct px_bconn *b)
 			return;
 		}
 		c->resp_started = true;
+		/* Held until the body bytes that came with it join it: one send, one segment. */
+		c->corked = true;
 		px_client_send(px, c, head);
 		head_len = b->resp.head_len;
 		px_chain_trim(&b->in, head_len);
@@ -480,8 +490,16 @@ px_backend_process(struct sl_proxy *px, struct px_bconn *b)
 			px_client_process(px, c);
 		}
 	}
-	if (c != NULL)
+	if (c != NULL) {
 		px_backend_flush_to_client(px, b);
+		/* Still ours (not answered, not closed by the flush): push the head and body. */
+		if (c->state != C_FREE && c->corked) {
+			px_client_uncork(px, c);
+			/* A tunnel's first bytes wait behind a corked 101: relay them now. */
+			if (b->state == B_TUNNEL && b->c == c && b->in != NULL)
+				px_backend_flush_to_client(px, b);
+		}
+	}
 }
 
 void

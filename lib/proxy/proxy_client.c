@@ -137,6 +137,7 @@ px_client_free(struct sl_proxy *px, struct px_client *c)
 
 	px_timer_stop(&c->tm);
 	px_timer_stop(&c->pace);
+	c->corked = false;
 	px_limit_undelay(px, c);
 	px_limit_close(px, c);
 	px_client_release_backend(px, c);
@@ -188,13 +189,22 @@ client_abort(struct sl_proxy *px, struct px_client *c)
 }
 
 void
+px_client_uncork(struct sl_proxy *px, struct px_client *c)
+{
+	if (!c->corked)
+		return;
+	c->corked = false;
+	px_client_send(px, c, NULL);
+}
+
+void
 px_client_send(struct sl_proxy *px, struct px_client *c, struct rte_mbuf *m)
 {
 	if (m != NULL) {
 		px->vstats[c->vip_idx].tx_bytes += m->pkt_len;
 		px_chain_append(&c->out, m);
 	}
-	if (c->conn == NULL)
+	if (c->conn == NULL || c->corked)
 		return;
 	while (c->out != NULL) {
 		uint32_t space = sl_tcp_send_space(c->conn), n;
@@ -275,6 +285,7 @@ px_client_error(struct sl_proxy *px, struct px_client *c, enum sl_proxy_err e, c
 
 	px->vstats[c->vip_idx].errors[e]++;
 	px_count_response(px, c, code);
+	px_client_uncork(px, c);
 	px_client_release_backend(px, c);
 	px_client_inflight_end(px, c);
 	if (c->b != NULL) {
@@ -721,6 +732,7 @@ px_client_response_done(struct sl_proxy *px, struct px_client *c, bool backend_r
 {
 	struct px_bconn *b = c->b;
 
+	px_client_uncork(px, c);
 	px_client_release_backend(px, c);
 	px_client_inflight_end(px, c);
 	if (b != NULL) {

@@ -72,6 +72,8 @@ struct px_client {
 	bool closing;		/* close once c->out is flushed */
 	bool acquired;		/* counted in its backend's in-flight requests */
 	bool in_flight;		/* counted in the worker's requests in flight (shedding) */
+	bool corked;		/* out is being built (a response head and the body bytes
+				   that came with it): pushed to TCP in one send at uncork */
 	bool queued;		/* waiting in its backend's queue for a connection */
 	uint16_t q_backend;	/* whose queue */
 	struct px_client *wq_next, *wq_prev;	/* that queue, FIFO */
@@ -247,6 +249,8 @@ uint32_t px_client_room(struct sl_proxy *px, struct px_client *c, uint32_t want,
 /* n bytes of body went to the client: take them from the pacing bucket. */
 void px_client_took(struct px_client *c, uint32_t n);
 void px_client_pace_timeout(struct sl_proxy *px, struct px_client *c);
+/* Push what a corked c->out holds (px_backend_process built a head and its first bytes). */
+void px_client_uncork(struct sl_proxy *px, struct px_client *c);
 /* Queue bytes to the client (takes the chain). */
 void px_client_send(struct sl_proxy *px, struct px_client *c, struct rte_mbuf *m);
 /* The response to the current request is complete. */

@@ -948,6 +948,55 @@ tcp_timer_fire(struct sl_tcp *t, struct sl_tcp_conn *c, enum tcp_timer_kind k)
 	}
 }
 
+/*
+ * The 16-bit one's complement sum of n bytes, folded to 16 bits, in native
+ * byte order (RFC 1071 section 2(B): a sum over wider words folds to the
+ * same result). 32-bit words are added into 64-bit accumulators, which
+ * cannot overflow below 2^32 words and which the compiler vectorizes;
+ * DPDK's __rte_raw_cksum adds one 16-bit word at a time.
+ */
+static inline uint32_t
+raw_sum(const uint8_t *p, uint32_t n)
+{
+	uint64_t a = 0, b = 0;
+	uint32_t w0, w1;
+
+	for (; n >= 8; p += 8, n -= 8) {
+		memcpy(&w0, p, 4);
+		memcpy(&w1, p + 4, 4);
+		a += w0;
+		b += w1;
+	}
+	if (n >= 4) {
+		memcpy(&w0, p, 4);
+		a += w0;
+		p += 4;
+		n -= 4;
+	}
+	if (n >= 2) {
+		uint16_t h;
+
+		memcpy(&h, p, 2);
+		a += h;
+		p += 2;
+		n -= 2;
+	}
+	if (n != 0) {
+		/* The last byte is the first (lower-addressed) half of a 16-bit word. */
+#if RTE_BYTE_ORDER == RTE_BIG_ENDIAN
+		a += (uint32_t)*p << 8;
+#else
+		a += *p;
+#endif
+	}
+	a += b;
+	a = (a & 0xffffffff) + (a >> 32);
+	a = (a & 0xffffffff) + (a >> 32);
+	a = (a & 0xffff) + (a >> 16);
+	a = (a & 0xffff) + (a >> 16);
+	return (uint32_t)a;
+}
+
 uint16_t
 tcp_cksum_sum(const struct rte_mbuf *m, const struct rte_ipv4_hdr *ip, uint32_t l4)
 {
@@ -961,10 +1010,8 @@ tcp_cksum_sum(const struct rte_mbuf *m, const struct rte_ipv4_hdr *ip, uint32_t 
 	}
 	for (; seg != NULL && done < len; seg = seg->next, off = 0) {
 		uint32_t n = RTE_MIN((uint32_t)seg->data_len - off, len - done);
-		uint32_t part = __rte_raw_cksum(rte_pktmbuf_mtod_offset(seg, const void *, off), n, 0);
+		uint32_t part = raw_sum(rte_pktmbuf_mtod_offset(seg, const uint8_t *, off), n);
 
-		part = (part & 0xffff) + (part >> 16);
-		part = (part & 0xffff) + (part >> 16);
 		if (done & 1)
 			part = rte_bswap16((uint16_t)part);
 		sum += part;

@@ -236,6 +236,21 @@ sl_worker_tcp_init(struct sl_worker *w, const struct sl_config *conf, struct rte
 	p.flags = (tc->sack ? SL_TCP_F_SACK : 0) | (tc->timestamps ? SL_TCP_F_TIMESTAMPS : 0) |
 		  (tc->wscale ? SL_TCP_F_WSCALE : 0) | (tc->syncookies ? SL_TCP_F_SYNCOOKIES : 0);
 	p.tsc_hz = rte_get_tsc_hz();
+	/*
+	 * Checksums by the device when every port has IPv4 and TCP transmit
+	 * checksum offload enabled (the profile asked and the device can): TCP
+	 * then writes only the pseudo-header sum. Any port without: software
+	 * (a profile's [offloads] tx decides, as for every offload).
+	 */
+	p.tx_cksum_offload = conf->n_ports != 0;
+	for (i = 0; i < w->n_ports; i++) {
+		struct rte_eth_conf dc;
+		const uint64_t need = RTE_ETH_TX_OFFLOAD_IPV4_CKSUM | RTE_ETH_TX_OFFLOAD_TCP_CKSUM;
+
+		if (rte_eth_dev_conf_get(w->ports[i].port_id, &dc) != 0 ||
+		    (dc.txmode.offloads & need) != need)
+			p.tx_cksum_offload = false;
+	}
 	if (tc->has_secret)
 		memcpy(p.key, tc->secret, sizeof(p.key));
 	p.hdr_pool = pool;

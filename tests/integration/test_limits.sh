@@ -18,6 +18,8 @@
 #   6. max_new_conns = 20/s (:85): 60 connections at once, 0.5 s to connect: about 20 get
 #      through (the SYNs past the rate are dropped, and their retransmission comes after
 #      1 s), counted as SYNs dropped.
+#   7. a header key and a route's own limit (:86): X-Api-Key A gets 3 (1 + burst 2) of 5,
+#      key B its own 3 of 3; under /tiny/ the route's single state admits 1 request.
 # Then `show limits`, `show limit per_ip key 10.77.1.2`, `show shed`, SIGTERM: exit 0 and
 # every mbuf back.
 # Run by meson (suite integration) with SLUICE and SL_SRC set, or by hand as root:
@@ -225,6 +227,22 @@ if [ "$s200" -ge 15 ] && [ "$s200" -le 25 ] && [ "${dropped:-0}" -ge 30 ]; then
 else
 	fail "new connections: $s200 admitted, $serr timed out, '${dropped:-none}' SYNs dropped"
 fi
+
+# ---- 7. header keys and route limits -----------------------------------------------
+codes() { # codes KEY PATH N: the statuses of N requests with X-Api-Key KEY
+	# shellcheck disable=SC2016 # expanded by the inner bash
+	ip netns exec "$SL_NSC" bash -c 'for i in $(seq 1 "$3"); do curl -s --max-time 5 -H "X-Api-Key: $1" -o /dev/null -w "%{http_code} " "http://10.77.1.1:86$2"; done' _ "$1" "$2" "$3"
+}
+ca=$(codes key-a / 5)
+cb=$(codes key-b / 3)
+ct=$(codes key-c /tiny/x 2)
+sl_log "FIGURES header key: key-a: $ca; key-b: $cb; route /tiny/ (key-c): $ct"
+if [ "$ca" = "200 200 200 429 429 " ] && [ "$cb" = "200 200 200 " ]; then
+	pass "header key: each X-Api-Key has its own budget (3 at once, then 429)"
+else
+	fail "header key: key-a '$ca', key-b '$cb'"
+fi
+if [ "$ct" = "200 429 " ]; then pass "route limit: /tiny/ admits 1, then 429"; else fail "route limit: /tiny/ gave '$ct'"; fi
 
 show "show limits" "$(sl_cli show limits)"
 if sl_sluice_gone; then fail "sluice exited before the end of the test"; fi

@@ -3,8 +3,8 @@
  * lib/affinity unit tests: the source affinity table (single-threaded
  * semantics with a driven clock, then two workers and a control thread at
  * once), the SipHash-2-4 reference vectors, the sticky cookie and the
- * Cookie / Set-Cookie syntax; and a small benchmark that prints ns per
- * lookup and insert with one and two threads (printed, never asserted).
+ * Cookie / Set-Cookie syntax. (ns per lookup and insert, with one and two
+ * threads: tests/bench/bench_lb.c.)
  *
  * The EAL runs without hugepages, PCI or shared files (rte_ring and
  * rte_malloc need it), so the suite needs no root. The test thread is the
@@ -12,8 +12,7 @@
  * concurrent test takes it offline to play the control thread.
  *
  * Environment: AFFINITY_TEST=glob runs only the matching tests,
- * AFFINITY_SKIP=glob skips them (AFFINITY_SKIP=test_bench under valgrind),
- * AFFINITY_BENCH_BIG=1 adds a 1 Mi-client table to the benchmark.
+ * AFFINITY_SKIP=glob skips them.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -629,140 +628,6 @@ test_concurrent(void **state)
 }
 
 /* ------------------------------------------------------------------ */
-/* Benchmark: printed, not asserted                                     */
-
-#define BN_PASSES 4
-
-struct bench {
-	pthread_t thread;
-	unsigned int first, n;
-	bool insert;
-	unsigned int lcore;
-	double ns;
-	uint64_t errs;
-};
-
-static unsigned int bn_go;
-
-static void
-bench_run(struct bench *b)
-{
-	uint64_t t0, errs = 0;
-	unsigned int p, i, passes = b->insert ? 1 : BN_PASSES;
-
-	t0 = rte_rdtsc();
-	for (p = 0; p < passes; p++) {
-		for (i = b->first; i < b->first + b->n; i++) {
-			if (b->insert) {
-				if (sl_affinity_insert(a, CLIENT(i), (uint16_t)i, 0) != (uint16_t)i)
-					errs++;
-			} else if (sl_affinity_lookup(a, CLIENT(i), 0) != (uint16_t)i) {
-				errs++;
-			}
-		}
-		rcu_quiescent_state();
-	}
-	b->ns = (double)(rte_rdtsc() - t0) * 1e9 / (double)rte_get_tsc_hz() /
-		((double)passes * b->n);
-	b->errs = errs;
-}
-
-static void *
-bench_main(void *arg)
-{
-	struct bench *b = arg;
-	bool lcore = rte_thread_register() == 0;
-
-	rcu_register_thread();
-	__atomic_fetch_add(&bn_go, 1, __ATOMIC_RELEASE);
-	while (__atomic_load_n(&bn_go, __ATOMIC_ACQUIRE) < 2)
-		rcu_quiescent_state();
-	bench_run(b);
-	b->lcore = rte_lcore_id();
-	rcu_unregister_thread();
-	if (lcore)
-		rte_thread_unregister();
-	return NULL;
-}
-
-static void
-bench_two(struct bench b[2])
-{
-	unsigned int i;
-
-	bn_go = 0;
-	rcu_thread_offline();
-	for (i = 0; i < 2; i++)
-		assert_int_equal(pthread_create(&b[i].thread, NULL, bench_main, &b[i]), 0);
-	for (i = 0; i < 2; i++)
-		assert_int_equal(pthread_join(b[i].thread, NULL), 0);
-	rcu_thread_online();
-	for (i = 0; i < 2; i++) {
-		assert_int_equal(b[i].errs, 0);
-		/* Per-lcore counters need an lcore id: else the shared slot's atomics are timed. */
-		assert_true(b[i].lcore < RTE_MAX_LCORE);
-	}
-}
-
-/* Best of BN_REPS runs (the machine is shared: the least disturbed run is the figure). */
-#define BN_REPS 5
-
-static void
-bench_size(unsigned int keys)
-{
-	double best[6] = { 1e12, 1e12, 1e12, 1e12, 1e12, 1e12 };
-	struct bench one, two[2];
-	unsigned int r, i;
-	double got[6];
-
-	for (r = 0; r < BN_REPS; r++) {
-		a = sl_affinity_create(keys, rte_get_tsc_hz(), SOCKET_ID_ANY);
-		assert_non_null(a);
-		one = (struct bench){ .first = 0, .n = keys, .insert = true };
-		bench_run(&one);
-		assert_int_equal(one.errs, 0);
-		got[0] = one.ns;
-		one.insert = false;
-		bench_run(&one);
-		assert_int_equal(one.errs, 0);
-		got[1] = one.ns;
-		/* Two threads looking up the same clients. */
-		two[0] = (struct bench){ .first = 0, .n = keys };
-		two[1] = (struct bench){ .first = 0, .n = keys };
-		bench_two(two);
-		got[2] = two[0].ns;
-		got[3] = two[1].ns;
-		/* Two threads inserting disjoint halves into an empty table. */
-		assert_int_equal(sl_affinity_flush(a), keys);
-		quiesce();
-		two[0] = (struct bench){ .first = 0, .n = keys / 2, .insert = true };
-		two[1] = (struct bench){ .first = keys / 2, .n = keys / 2, .insert = true };
-		bench_two(two);
-		got[4] = two[0].ns;
-		got[5] = two[1].ns;
-		assert_int_equal(stats().entries, keys);
-		sl_affinity_destroy(a);
-		a = NULL;
-		for (i = 0; i < 6; i++)
-			best[i] = RTE_MIN(best[i], got[i]);
-	}
-	print_message("    %6u clients: 1 thread: insert %5.1f ns, lookup %5.1f ns; "
-		      "2 threads: insert %5.1f / %5.1f ns, lookup %5.1f / %5.1f ns\n",
-		      keys, best[0], best[1], best[4], best[5], best[2], best[3]);
-}
-
-static void
-test_bench(void **state)
-{
-	(void)state;
-	bench_size(1u << 10); /* in cache */
-	bench_size(1u << 16); /* 4 MiB of nodes: about a cache miss per lookup */
-	/* 64 MiB of nodes: ~30 s on a 2-vCPU VM, so only when asked (AFFINITY_BENCH_BIG=1). */
-	if (getenv("AFFINITY_BENCH_BIG") != NULL)
-		bench_size(1u << 20);
-}
-
-/* ------------------------------------------------------------------ */
 /* SipHash-2-4                                                          */
 
 /*
@@ -1144,7 +1009,6 @@ main(void)
 		T(test_walk),
 		T(test_budget_resume),
 		T(test_concurrent),
-		T(test_bench),
 		cmocka_unit_test(test_siphash_vectors),
 		cmocka_unit_test(test_cookie_roundtrip),
 		cmocka_unit_test(test_cookie_rejected),
@@ -1152,7 +1016,7 @@ main(void)
 		cmocka_unit_test(test_set_cookie),
 	};
 
-	/* AFFINITY_TEST=glob runs only those; AFFINITY_SKIP=glob (test_bench under valgrind) skips. */
+	/* AFFINITY_TEST=glob runs only those; AFFINITY_SKIP=glob skips. */
 	if (getenv("AFFINITY_TEST") != NULL)
 		cmocka_set_test_filter(getenv("AFFINITY_TEST"));
 	if (getenv("AFFINITY_SKIP") != NULL)

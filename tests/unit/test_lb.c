@@ -933,85 +933,6 @@ test_rcu_del(void **state)
 	}
 }
 
-/* Benchmark: ns per pick (with the acquire and release the proxy adds) */
-
-#define BENCH_PICKS 500000
-
-struct bench {
-	struct sl_lb *lb;
-	struct sl_lb_worker lw;
-	uint64_t rng;
-	double ns;
-};
-
-static void *
-bench_main(void *arg)
-{
-	struct bench *b = arg;
-	const struct sl_lb_pool *pool = &b->lb->pools[0];
-	uint64_t t0, t1;
-	unsigned int i;
-
-	rcu_register_thread();
-	t0 = rte_rdtsc_precise();
-	for (i = 0; i < BENCH_PICKS; i++) {
-		int k = sl_lb_pick(pool, &b->lw, rrand(&b->rng), -1);
-
-		sl_lb_backend_acquire(&b->lb->backends[k]);
-		sl_lb_backend_release(&b->lb->backends[k]);
-		if ((i & 63) == 0)
-			rcu_quiescent_state();
-	}
-	t1 = rte_rdtsc_precise();
-	b->ns = (double)(t1 - t0) * 1e9 / (double)rte_get_tsc_hz() / BENCH_PICKS;
-	rcu_unregister_thread();
-	return NULL;
-}
-
-static void
-test_bench(void **state)
-{
-	static const unsigned int sizes[] = { 16, 256 };
-	static uint32_t w[256];
-	unsigned int a, s, t, i;
-
-	(void)state;
-	for (i = 0; i < DIM(w); i++)
-		w[i] = 1 + i % 4;
-	printf("  ns per pick (+ acquire/release), weights 1..4:\n");
-	printf("  %-10s %12s %12s %12s %12s\n", "algorithm", "16 x1", "16 x2", "256 x1",
-	       "256 x2");
-	for (a = 0; a < DIM(all_algos); a++) {
-		printf("  %-10s", sl_conf_lb_algo_name(all_algos[a]));
-		for (s = 0; s < DIM(sizes); s++) {
-			struct sl_lb *lb = make_lb(all_algos[a], w, NULL, sizes[s], 0, 0);
-			struct bench b[2];
-			pthread_t th[2];
-
-			for (t = 1; t <= 2; t++) {
-				double sum = 0;
-
-				for (i = 0; i < t; i++) {
-					b[i].lb = lb;
-					b[i].rng = 77 + i;
-					worker(&b[i].lw, lb, 99 + i);
-					assert_int_equal(
-						pthread_create(&th[i], NULL, bench_main, &b[i]), 0);
-					place(th[i], i);
-				}
-				for (i = 0; i < t; i++) {
-					assert_int_equal(pthread_join(th[i], NULL), 0);
-					sum += b[i].ns;
-					sl_lb_worker_fini(&b[i].lw);
-				}
-				printf(" %12.1f", sum / t);
-			}
-			sl_lb_destroy(lb);
-		}
-		printf("\n");
-	}
-}
-
 /* The key hash */
 
 static void
@@ -1079,7 +1000,6 @@ main(void)
 		cmocka_unit_test(test_add_del),
 		cmocka_unit_test(test_rcu_rebuild),
 		cmocka_unit_test(test_rcu_del),
-		cmocka_unit_test(test_bench),
 	};
 	int rc;
 

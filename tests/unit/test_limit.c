@@ -16,7 +16,7 @@
  *    budget; two on their own keys with a third expiring get, key by key,
  *    exactly what the reference gives for the same clock readings, and no
  *    live key is ever missing; connection counts stay exact.
- *  - A small benchmark, printed, never asserted.
+ *  (ns per decision, 1 and 2 threads: tests/bench/bench_limit.c.)
  *
  * The clock is always simulated (a value passed in): nothing sleeps for a
  * result, nothing asserts a time. The EAL runs without hugepages, PCI or
@@ -24,7 +24,7 @@
  * main lcore, a registered urcu-qsbr reader, online like a worker.
  *
  * Environment: LIMIT_TEST=glob runs only the matching tests, LIMIT_SKIP=glob
- * skips them (LIMIT_SKIP=test_bench under valgrind).
+ * skips them.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -1662,75 +1662,6 @@ test_conn_threads_exact(void **state)
 }
 
 /* ------------------------------------------------------------------ */
-/* Benchmark: printed, not asserted                                     */
-
-static double
-ns_per(uint64_t cycles, uint64_t n)
-{
-	return (double)cycles * 1e9 / (double)rte_get_tsc_hz() / (double)n;
-}
-
-static void
-test_bench(void **state)
-{
-	const unsigned int keys = 1024, passes = 64;
-	struct sl_limit_verdict v;
-	uint64_t t0, now = rte_rdtsc(), g, w,
-		     best[4] = { UINT64_MAX, UINT64_MAX, UINT64_MAX, UINT64_MAX };
-	unsigned int p, i, rep;
-
-	(void)state;
-	lim = make(1000000, rte_get_tsc_hz(), 1000000, SL_LIMIT_REJECT, keys, false);
-	cn = sl_limit_conn_create(keys, SOCKET_ID_ANY);
-	assert_non_null(cn);
-	for (i = 0; i < keys; i++)
-		decide_ip(i, now, &v);
-	/* Best of 5 (the machine is shared: the least disturbed run is the figure). */
-	for (rep = 0; rep < 5; rep++) {
-		t0 = rte_rdtsc();
-		for (p = 0; p < passes; p++) {
-			for (i = 0; i < keys; i++)
-				decide_ip(i, now, &v);
-			rcu_quiescent_state();
-		}
-		best[0] = RTE_MIN(best[0], rte_rdtsc() - t0);
-		t0 = rte_rdtsc();
-		for (p = 0; p < passes; p++) {
-			for (i = 0; i < keys; i++) {
-				uint32_t k = ip(i);
-
-				sl_limit_take(lim, &k, 4, 1448, 1, now, &g, &w);
-			}
-			rcu_quiescent_state();
-		}
-		best[1] = RTE_MIN(best[1], rte_rdtsc() - t0);
-		t0 = rte_rdtsc();
-		for (p = 0; p < passes; p++) {
-			for (i = 0; i < keys; i++) {
-				sl_limit_conn_acquire(cn, ip(i), 1000000);
-				sl_limit_conn_release(cn, ip(i));
-			}
-			rcu_quiescent_state();
-		}
-		best[2] = RTE_MIN(best[2], rte_rdtsc() - t0);
-	}
-	sl_limit_destroy(lim);
-	lim = make(1000000, rte_get_tsc_hz(), 1000000, SL_LIMIT_REJECT, 0, true);
-	for (rep = 0; rep < 5; rep++) {
-		t0 = rte_rdtsc();
-		for (i = 0; i < keys * passes; i++)
-			sl_limit_decide(lim, NULL, 0, 1, now, &v);
-		best[3] = RTE_MIN(best[3], rte_rdtsc() - t0);
-	}
-	print_message("    one thread, %u keys: decide %.1f ns, take %.1f ns, conn acquire+release "
-		      "%.1f ns; shared_key decide %.1f ns\n",
-		      keys, ns_per(best[0], (uint64_t)keys * passes),
-		      ns_per(best[1], (uint64_t)keys * passes),
-		      ns_per(best[2], (uint64_t)keys * passes),
-		      ns_per(best[3], (uint64_t)keys * passes));
-}
-
-/* ------------------------------------------------------------------ */
 
 static bool eal_up;
 
@@ -1791,7 +1722,6 @@ main(void)
 		T(test_conn_basic),
 		T(test_conn_threads),
 		T(test_conn_threads_exact),
-		T(test_bench),
 	};
 
 	if (getenv("LIMIT_TEST") != NULL)
