@@ -139,81 +139,127 @@ px_chain_parse(struct sl_http_parser *p, const struct rte_mbuf *chain, uint32_t 
 void
 px_wr_init(struct px_writer *w, struct rte_mempool *mp)
 {
-	w->mp = mp;
+	w->cur = w->end = NULL;
 	w->head = w->tail = NULL;
+	w->mp = mp;
 	w->failed = false;
 }
 
+/* The tail segment is full (or there is none): set its data_len, chain a new one. */
+static bool
+wr_grow(struct px_writer *w)
+{
+	struct rte_mbuf *t = w->tail, *m;
+
+	if (t != NULL) {
+		t->data_len = (uint16_t)(w->cur - rte_pktmbuf_mtod(t, char *));
+		w->head->pkt_len += t->data_len;
+	}
+	m = rte_pktmbuf_alloc(w->mp);
+	if (m == NULL) {
+		w->failed = true;
+		w->cur = w->end = NULL;
+		return false;
+	}
+	if (w->head == NULL) {
+		w->head = m;
+	} else {
+		t->next = m;
+		w->head->nb_segs++;
+	}
+	w->tail = m;
+	w->cur = rte_pktmbuf_mtod(m, char *);
+	w->end = w->cur + rte_pktmbuf_tailroom(m);
+	return true;
+}
+
 void
-px_wr_put(struct px_writer *w, const void *data, size_t len)
+px_wr_put_more(struct px_writer *w, const void *data, size_t len)
 {
 	const char *src = data;
 
 	while (len > 0 && !w->failed) {
-		struct rte_mbuf *t = w->tail;
-		uint16_t room = t != NULL ? rte_pktmbuf_tailroom(t) : 0;
-		char *dst;
-		size_t n;
+		size_t n = RTE_MIN(len, (size_t)(w->end - w->cur));
 
-		if (room == 0) {
-			struct rte_mbuf *m = rte_pktmbuf_alloc(w->mp);
-
-			if (m == NULL) {
-				w->failed = true;
-				return;
-			}
-			if (w->head == NULL) {
-				w->head = m;
-			} else {
-				w->tail->next = m;
-				w->head->nb_segs++;
-			}
-			w->tail = m;
+		if (n == 0) {
+			wr_grow(w);
 			continue;
 		}
-		n = RTE_MIN(len, (size_t)room);
-		dst = rte_pktmbuf_mtod_offset(t, char *, t->data_len);
-		memcpy(dst, src, n);
-		t->data_len = (uint16_t)(t->data_len + n);
-		w->head->pkt_len += (uint32_t)n;
+		memcpy(w->cur, src, n);
+		w->cur += n;
 		src += n;
 		len -= n;
 	}
 }
 
-void
-px_wr_str(struct px_writer *w, const char *s)
-{
-	px_wr_put(w, s, strlen(s));
-}
+/* "00".."99": two digits per lookup. */
+static const char digits2[200] = "0001020304050607080910111213141516171819"
+				 "2021222324252627282930313233343536373839"
+				 "4041424344454647484950515253545556575859"
+				 "6061626364656667686970717273747576777879"
+				 "8081828384858687888990919293949596979899";
 
 void
 px_wr_u64(struct px_writer *w, uint64_t v)
 {
 	char buf[20];
-	int i = (int)sizeof(buf);
+	char *d = buf + sizeof(buf);
 
-	do {
-		buf[--i] = (char)('0' + v % 10);
-		v /= 10;
-	} while (v != 0);
-	px_wr_put(w, buf + i, sizeof(buf) - (size_t)i);
+	while (v >= 100) {
+		d -= 2;
+		memcpy(d, &digits2[2 * (v % 100)], 2);
+		v /= 100;
+	}
+	if (v >= 10) {
+		d -= 2;
+		memcpy(d, &digits2[2 * v], 2);
+	} else {
+		*--d = (char)('0' + v);
+	}
+	px_wr_put(w, d, (size_t)(buf + sizeof(buf) - d));
+}
+
+/* Write v (0..255) in decimal at d; returns the end. */
+static inline char *
+put_u8(char *d, unsigned int v)
+{
+	if (v >= 100) {
+		unsigned int h = v / 100;
+
+		*d++ = (char)('0' + h);
+		v -= 100 * h;
+	} else if (v < 10) {
+		*d = (char)('0' + v);
+		return d + 1;
+	}
+	memcpy(d, &digits2[2 * v], 2);
+	return d + 2;
 }
 
 void
 px_wr_ip(struct px_writer *w, rte_be32_t ip)
 {
 	uint32_t a = rte_be_to_cpu_32(ip);
+	char buf[16];
+	/* "255.255.255.255" is 15 bytes: in place when the tail has the room */
+	bool direct = (size_t)(w->end - w->cur) >= sizeof(buf);
+	char *d = direct ? w->cur : buf;
 
-	for (int i = 3; i >= 0; i--) {
-		px_wr_u64(w, (a >> (8 * i)) & 0xff);
-		if (i != 0)
-			px_wr_put(w, ".", 1);
-	}
+	d = put_u8(d, a >> 24);
+	*d++ = '.';
+	d = put_u8(d, (a >> 16) & 0xff);
+	*d++ = '.';
+	d = put_u8(d, (a >> 8) & 0xff);
+	*d++ = '.';
+	d = put_u8(d, a & 0xff);
+	if (direct)
+		w->cur = d;
+	else
+		px_wr_put(w, buf, (size_t)(d - buf));
 }
 
 void
-px_wr_span(struct px_writer *w, const struct rte_mbuf *chain, struct sl_http_span s)
+px_wr_span_more(struct px_writer *w, const struct rte_mbuf *chain, struct sl_http_span s)
 {
 	const struct rte_mbuf *seg = chain;
 	uint32_t off = s.off, len = s.len;
@@ -236,6 +282,11 @@ px_wr_done(struct px_writer *w)
 	if (w->failed) {
 		rte_pktmbuf_free(w->head);
 		w->head = NULL;
+	} else if (w->tail != NULL) {
+		w->tail->data_len = (uint16_t)(w->cur - rte_pktmbuf_mtod(w->tail, char *));
+		w->head->pkt_len += w->tail->data_len;
 	}
+	w->tail = NULL;
+	w->cur = w->end = NULL;
 	return w->head;
 }

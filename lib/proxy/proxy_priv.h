@@ -187,19 +187,58 @@ void px_chain_trim(struct rte_mbuf **head, uint32_t n);
 int px_chain_parse(struct sl_http_parser *p, const struct rte_mbuf *chain, uint32_t from,
 		   uint32_t max, uint32_t *used);
 
-/* A chain being written: heads and error responses. */
+/*
+ * A chain being written: heads and error responses. Bytes go with plain stores to
+ * [cur, end), the free room of the tail segment; its data_len and the chain's pkt_len
+ * are set when the segment is full and in px_wr_done(), so a piece that fits costs a
+ * compare and a copy. After a failed allocation every write is a no-op (cur = end = NULL).
+ */
 struct px_writer {
-	struct rte_mempool *mp;
+	char *cur, *end;
 	struct rte_mbuf *head, *tail;
+	struct rte_mempool *mp;
 	bool failed;
 };
 void px_wr_init(struct px_writer *w, struct rte_mempool *mp);
-void px_wr_put(struct px_writer *w, const void *data, size_t len);
-void px_wr_str(struct px_writer *w, const char *s);
+/* The slow paths of px_wr_put() and px_wr_span(): a new segment, a span across segments. */
+void px_wr_put_more(struct px_writer *w, const void *data, size_t len);
+void px_wr_span_more(struct px_writer *w, const struct rte_mbuf *chain, struct sl_http_span s);
+
+static inline void
+px_wr_put(struct px_writer *w, const void *data, size_t len)
+{
+	/* strictly less: len 0 with no segment yet (cur = end = NULL) takes the slow path,
+	 * which never passes NULL to memcpy */
+	if (likely(len < (size_t)(w->end - w->cur))) {
+		memcpy(w->cur, data, len);
+		w->cur += len;
+	} else {
+		px_wr_put_more(w, data, len);
+	}
+}
+
+/* A string literal: its length is known at compile time, the copy inlined. */
+#define px_wr_lit(w, s) px_wr_put((w), "" s "", sizeof(s) - 1)
+
+static inline void
+px_wr_str(struct px_writer *w, const char *s)
+{
+	px_wr_put(w, s, strlen(s));
+}
+
 void px_wr_u64(struct px_writer *w, uint64_t v);
 void px_wr_ip(struct px_writer *w, rte_be32_t ip);
+
 /* Copy span bytes of chain into the writer. */
-void px_wr_span(struct px_writer *w, const struct rte_mbuf *chain, struct sl_http_span s);
+static inline void
+px_wr_span(struct px_writer *w, const struct rte_mbuf *chain, struct sl_http_span s)
+{
+	if (likely(chain != NULL && (uint64_t)s.off + s.len <= chain->data_len))
+		px_wr_put(w, rte_pktmbuf_mtod_offset(chain, const char *, s.off), s.len);
+	else
+		px_wr_span_more(w, chain, s);
+}
+
 /* The chain written, or NULL (everything freed) when an allocation failed. */
 struct rte_mbuf *px_wr_done(struct px_writer *w);
 
