@@ -14,12 +14,27 @@
  *  - the limits are enforced by cutting the piece at the limit (head_end()):
  *    the parser fails when it needs a byte beyond the limit, wherever the
  *    cut falls.
+ *
+ * Most heads arrive whole in one piece. A start line or field line that is
+ * whole within the piece (and the limit) and plain is parsed in one pass by
+ * status_line_fast(), request_line_fast() and fields_fast(): one look at
+ * each byte (16 at a time with SSE2, else 8 or a table), the few field
+ * names that matter told by length and first byte, then by word compares.
+ * They record what the states would, or leave the line untouched to the
+ * states, which remain the reference (split input always takes them).
+ *
  * docs/http.md lists every rule with its RFC section and status.
  */
 #include <stddef.h>
 #include <string.h>
 
 #include "http_priv.h"
+
+/* SSE2 is part of x86-64: 16-byte blocks there, the word-at-a-time loops elsewhere */
+#if defined(__SSE2__) && !defined(SL_HTTP_PORTABLE)
+#include <emmintrin.h>
+#define HTTP_SSE2 1
+#endif
 
 #define CR '\r'
 #define LF '\n'
@@ -31,12 +46,26 @@ static const struct sl_http_limits default_limits = {
 	.max_body = 0,
 };
 
+#define INIT_CLEAR offsetof(struct sl_http_parser, hdrs)
+
 void
 sl_http_parser_init(struct sl_http_parser *p, enum sl_http_kind kind,
 		    enum sl_http_method req_method, const struct sl_http_limits *limits)
 {
-	/* hdrs[], name_hash[] and conn_opt[] are written before they are read */
-	memset(p, 0, offsetof(struct sl_http_parser, hdrs));
+	/* hdrs[], name_hash[] and conn_opt[] are written before they are read.
+	 * Cleared in pieces of at most 64 bytes, which compilers store inline
+	 * (one memset of it all becomes a "rep stos" on x86). */
+	char *c = (char *)p;
+
+#define CLEAR_PIECE(k)        \
+	if (INIT_CLEAR > (k)) \
+	memset(c + (k), 0, INIT_CLEAR - (k) < 64 ? INIT_CLEAR - (k) : 64)
+	_Static_assert(INIT_CLEAR <= 256, "sl_http_parser_init() clears 4 pieces at most");
+	CLEAR_PIECE(0);
+	CLEAR_PIECE(64);
+	CLEAR_PIECE(128);
+	CLEAR_PIECE(192);
+#undef CLEAR_PIECE
 	memset(p->hdr_index, 0, sizeof(p->hdr_index));
 	p->kind = kind;
 	p->req_method = kind == SL_HTTP_RESPONSE ? req_method : SL_HTTP_M_NONE;
@@ -90,8 +119,11 @@ is_vchar(uint8_t c)
 
 /*
  * Word-at-a-time tests for the runs of the request-target and of field
- * values (bithacks "hasless": exact as a nonzero test for n <= 128). The
- * loads are memcpy'd, so alignment does not matter.
+ * values (bithacks "hasless": exact as a nonzero test for n <= 128; its
+ * lowest flagged byte is exact too, as borrows only run upwards). The loads
+ * are memcpy'd, so alignment does not matter, and little-endian on any host:
+ * the first byte is the least significant, which the masks and the
+ * ctz()/8 positions below rely on.
  */
 #define ONES 0x0101010101010101ull
 #define HIGHS 0x8080808080808080ull
@@ -102,7 +134,19 @@ load64(const uint8_t *b)
 	uint64_t w;
 
 	memcpy(&w, b, sizeof(w));
+#if __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+	w = __builtin_bswap64(w);
+#endif
 	return w;
+}
+
+static inline void
+store64(void *d, uint64_t w)
+{
+#if __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+	w = __builtin_bswap64(w);
+#endif
+	memcpy(d, &w, sizeof(w));
 }
 
 static inline uint64_t
@@ -125,6 +169,25 @@ lower8(uint64_t w)
 	uint64_t ge_a = h + ONES * (0x80 - 'A'), gt_z = h + ONES * (0x7f - 'Z');
 
 	return w | ((ge_a & ~gt_z & ~w & HIGHS) >> 2);
+}
+
+static inline uint16_t
+load16(const uint8_t *b)
+{
+	uint16_t w;
+
+	memcpy(&w, b, sizeof(w));
+	return w;
+}
+
+/*
+ * lower8() for words whose bytes that matter are tchars (< 0x80): a byte
+ * >= 0x80 may carry into the bytes above it, which the caller masks off.
+ */
+static inline uint64_t
+lower8_tok(uint64_t w)
+{
+	return w | (((w + ONES * (0x80 - 'A')) & ~(w + ONES * (0x7f - 'Z')) & HIGHS) >> 2);
 }
 
 static enum sl_http_method
@@ -164,49 +227,74 @@ method_lookup(const char *m, unsigned n)
 	return SL_HTTP_M_OTHER;
 }
 
-/* @n: the lower-cased field name, @len bytes */
-static enum sl_http_hdr_id
-identify(const char *n, unsigned len)
+/*
+ * Names as words: a lower-cased name of at most SL_HTTP_NAME_MAX bytes is
+ * four little words, zero-padded. Recognising a field is then a switch on
+ * its length and one to three word compares, and its hash (below) a few
+ * multiplies, from the bytes of the piece (field_fast()) or from nbuf (the
+ * byte-at-a-time states) alike.
+ */
+struct name_w {
+	uint64_t w[4];
+};
+
+/* the first 8 bytes of a string literal, zero-padded, as load64() would read them */
+#define LIT8(s) lit64(s "\0\0\0\0\0\0\0\0")
+
+static inline uint64_t
+lit64(const char *s)
 {
-#define IS(s) (!memcmp(n, s, sizeof(s) - 1))
+	return load64((const uint8_t *)s);
+}
+
+/* @w0, @w1, @w2: the first words of the lower-cased field name, @len bytes */
+static inline __attribute__((always_inline)) enum sl_http_hdr_id
+identify(uint64_t w0, uint64_t w1, uint64_t w2, unsigned len)
+{
 	switch (len) {
 	case 2:
-		return IS("te") ? SL_HTTP_H_TE : SL_HTTP_H_OTHER;
+		return w0 == LIT8("te") ? SL_HTTP_H_TE : SL_HTTP_H_OTHER;
 	case 3:
-		return IS("via") ? SL_HTTP_H_VIA : SL_HTTP_H_OTHER;
+		return w0 == LIT8("via") ? SL_HTTP_H_VIA : SL_HTTP_H_OTHER;
 	case 4:
-		return IS("host") ? SL_HTTP_H_HOST : SL_HTTP_H_OTHER;
+		return w0 == LIT8("host") ? SL_HTTP_H_HOST : SL_HTTP_H_OTHER;
 	case 6:
-		if (IS("cookie"))
+		if (w0 == LIT8("cookie"))
 			return SL_HTTP_H_COOKIE;
-		return IS("expect") ? SL_HTTP_H_EXPECT : SL_HTTP_H_OTHER;
+		return w0 == LIT8("expect") ? SL_HTTP_H_EXPECT : SL_HTTP_H_OTHER;
 	case 7:
-		if (IS("upgrade"))
+		if (w0 == LIT8("upgrade"))
 			return SL_HTTP_H_UPGRADE;
-		return IS("trailer") ? SL_HTTP_H_TRAILER : SL_HTTP_H_OTHER;
+		return w0 == LIT8("trailer") ? SL_HTTP_H_TRAILER : SL_HTTP_H_OTHER;
 	case 9:
-		return IS("forwarded") ? SL_HTTP_H_FORWARDED : SL_HTTP_H_OTHER;
+		return w0 == LIT8("forwarde") && w1 == LIT8("d") ? SL_HTTP_H_FORWARDED
+								 : SL_HTTP_H_OTHER;
 	case 10:
-		if (IS("connection"))
+		if (w0 == LIT8("connecti") && w1 == LIT8("on"))
 			return SL_HTTP_H_CONNECTION;
-		if (IS("keep-alive"))
+		if (w0 == LIT8("keep-ali") && w1 == LIT8("ve"))
 			return SL_HTTP_H_KEEP_ALIVE;
-		return IS("set-cookie") ? SL_HTTP_H_SET_COOKIE : SL_HTTP_H_OTHER;
+		return w0 == LIT8("set-cook") && w1 == LIT8("ie") ? SL_HTTP_H_SET_COOKIE
+								  : SL_HTTP_H_OTHER;
 	case 14:
-		return IS("content-length") ? SL_HTTP_H_CONTENT_LENGTH : SL_HTTP_H_OTHER;
+		return w0 == LIT8("content-") && w1 == LIT8("length") ? SL_HTTP_H_CONTENT_LENGTH
+								      : SL_HTTP_H_OTHER;
 	case 15:
-		return IS("x-forwarded-for") ? SL_HTTP_H_X_FORWARDED_FOR : SL_HTTP_H_OTHER;
+		return w0 == LIT8("x-forwar") && w1 == LIT8("ded-for") ? SL_HTTP_H_X_FORWARDED_FOR
+								       : SL_HTTP_H_OTHER;
 	case 16:
-		if (IS("proxy-connection"))
+		if (w0 == LIT8("proxy-co") && w1 == LIT8("nnection"))
 			return SL_HTTP_H_PROXY_CONNECTION;
-		return IS("x-forwarded-host") ? SL_HTTP_H_X_FORWARDED_HOST : SL_HTTP_H_OTHER;
+		return w0 == LIT8("x-forwar") && w1 == LIT8("ded-host") ? SL_HTTP_H_X_FORWARDED_HOST
+									: SL_HTTP_H_OTHER;
 	case 17:
-		if (IS("transfer-encoding"))
+		if (w0 == LIT8("transfer") && w1 == LIT8("-encodin") && w2 == LIT8("g"))
 			return SL_HTTP_H_TRANSFER_ENCODING;
-		return IS("x-forwarded-proto") ? SL_HTTP_H_X_FORWARDED_PROTO : SL_HTTP_H_OTHER;
+		return w0 == LIT8("x-forwar") && w1 == LIT8("ded-prot") && w2 == LIT8("o")
+			       ? SL_HTTP_H_X_FORWARDED_PROTO
+			       : SL_HTTP_H_OTHER;
 	}
 	return SL_HTTP_H_OTHER;
-#undef IS
 }
 
 /* RFC 9110 7.6.1: fields that are about this connection, never forwarded */
@@ -231,23 +319,34 @@ hop_by_hop(enum sl_http_hdr_id id)
  * Hash of a lower-cased name of at most SL_HTTP_NAME_MAX bytes, zero-padded
  * to SL_HTTP_NAME_MAX: the header section is gone by the time a Connection
  * option may name a field seen before it, so each field keeps this hash and
- * its length. Four independent multiplies: a few ns per field. Collisions
- * are out of reach of honest traffic (64 bits); a sender who crafts one only
- * gets one of its own fields treated as hop-by-hop, which it could have
- * asked for by naming it.
+ * its length. One multiply per word, by distinct odd constants: a name of
+ * up to 8 bytes maps one-to-one (length compared too), and collisions of
+ * longer names are out of reach of honest traffic (64 bits); a sender who
+ * crafts one only gets one of its own fields treated as hop-by-hop, which it
+ * could have asked for by naming it.
  */
 static inline uint64_t
-name_hash(const char *s, unsigned len)
+hash_words(uint64_t w0, uint64_t w1, uint64_t w2, uint64_t w3, unsigned len)
 {
-	uint64_t w[4], h;
+	_Static_assert(SL_HTTP_NAME_MAX == 32, "a name is 4 words");
+	return (w0 * 0x9e3779b97f4a7c15ull) ^ (w1 * 0xc2b2ae3d27d4eb4full) ^
+	       (w2 * 0x165667b19e3779f9ull) ^ (w3 * 0x27d4eb2f165667c5ull) ^ len;
+}
 
-	_Static_assert(SL_HTTP_NAME_MAX == 32, "name_hash() reads 4 words");
-	memcpy(w, s, sizeof(w));
-	h = (w[0] * 0x9e3779b97f4a7c15ull) ^ (w[1] * 0xc2b2ae3d27d4eb4full) ^
-	    (w[2] * 0x165667b19e3779f9ull) ^ (w[3] * 0x27d4eb2f165667c5ull) ^ len;
-	h ^= h >> 31;
-	h *= 0xff51afd7ed558ccdull;
-	return h ^ (h >> 33);
+static inline uint64_t
+name_hash(const struct name_w *nw, unsigned len)
+{
+	return hash_words(nw->w[0], nw->w[1], nw->w[2], nw->w[3], len);
+}
+
+/* nbuf and conn_opt[] hold names zero-padded to SL_HTTP_NAME_MAX */
+static inline struct name_w
+name_words(const char *s)
+{
+	const uint8_t *u = (const uint8_t *)s;
+	struct name_w nw = { { load64(u), load64(u + 8), load64(u + 16), load64(u + 24) } };
+
+	return nw;
 }
 
 /*
@@ -335,6 +434,52 @@ list_empty(struct sl_http_parser *p)
 
 #define NB_IS(s) (n == sizeof(s) - 1 && !memcmp(p->nbuf, s, sizeof(s) - 1))
 
+/*
+ * What a Connection option says (RFC 9112 9.3, RFC 9110 7.6.1), from its
+ * lower-cased words: an F_CONN_* flag, 0 for any other option, or -1 for one
+ * that names Content-Length or Host (dropping either on the way would change
+ * what the message means).
+ */
+static inline int
+conn_opt_kind(const struct name_w *o, unsigned n)
+{
+	switch (n) {
+	case 4:
+		return o->w[0] == LIT8("host") ? -1 : 0;
+	case 5:
+		return o->w[0] == LIT8("close") ? (int)F_CONN_CLOSE : 0;
+	case 7:
+		return o->w[0] == LIT8("upgrade") ? (int)F_CONN_UPGRADE : 0;
+	case 10:
+		return o->w[0] == LIT8("keep-ali") && o->w[1] == LIT8("ve") ? (int)F_CONN_KA : 0;
+	case 14:
+		return o->w[0] == LIT8("content-") && o->w[1] == LIT8("length") ? -1 : 0;
+	}
+	return 0;
+}
+
+/*
+ * Count the Connection option now in conn_opt[n_conn] (@o, @n bytes), of
+ * @kind (conn_opt_kind() >= 0). @mark: it may name a field that is not
+ * hop-by-hop by its id (e.g. "close", "x-foo"; not "keep-alive"), which
+ * finish_head() then looks for.
+ */
+static inline void
+conn_opt_add(struct sl_http_parser *p, unsigned n, int kind, bool mark)
+{
+	p->tok_flags |= (uint32_t)kind;
+	if (mark)
+		p->conn_mark |= (uint8_t)(1u << p->n_conn);
+	p->conn_len[p->n_conn++] = (uint8_t)n;
+}
+
+/* Whether option @o (@n bytes) names fields that are not hop-by-hop by their id. */
+static inline bool
+conn_opt_marks(const struct name_w *o, unsigned n)
+{
+	return !hop_by_hop(identify(o->w[0], o->w[1], o->w[2], n));
+}
+
 /* A list element is complete: nbuf (tokens) or remaining (Content-Length) holds it. */
 static int
 elem_end(struct sl_http_parser *p)
@@ -361,23 +506,21 @@ elem_end(struct sl_http_parser *p)
 			p->tok_flags |= F_TE_OTHER;
 		}
 		return 0;
-	case SL_HTTP_H_CONNECTION:
+	case SL_HTTP_H_CONNECTION: {
+		struct name_w o = name_words(p->nbuf);
+		int kind;
+
 		if (n > SL_HTTP_NAME_MAX)
 			return SYNTAX("Connection option too long");
 		if (p->n_conn == SL_HTTP_MAX_CONN_OPTS)
 			return SYNTAX("too many Connection options");
-		if (NB_IS("close"))
-			p->tok_flags |= F_CONN_CLOSE;
-		else if (NB_IS("keep-alive"))
-			p->tok_flags |= F_CONN_KA;
-		else if (NB_IS("upgrade"))
-			p->tok_flags |= F_CONN_UPGRADE;
-		else if (NB_IS("content-length") || NB_IS("host"))
-			/* dropping either on the way would change what the message means */
+		kind = conn_opt_kind(&o, n);
+		if (kind < 0)
 			return SYNTAX("Connection names an end-to-end field");
 		memcpy(p->conn_opt[p->n_conn], p->nbuf, SL_HTTP_NAME_MAX);
-		p->conn_len[p->n_conn++] = (uint8_t)n;
+		conn_opt_add(p, n, kind, conn_opt_marks(&o, n));
 		return 0;
+	}
 	default: /* Expect, RFC 9110 10.1.1 */
 		if (!NB_IS("100-continue"))
 			return fail(p, SL_HTTP_E_EXPECTATION, 417, "unsupported expectation");
@@ -488,12 +631,32 @@ value_end(struct sl_http_parser *p)
 	return 0;
 }
 
+/* Record a field of the header section (not of the trailers); its value is set later. */
+static inline struct sl_http_hdr *
+field_add(struct sl_http_parser *p, uint32_t name_off, uint32_t name_len,
+	  enum sl_http_hdr_id id, uint64_t hash)
+{
+	struct sl_http_hdr *h = &p->hdrs[p->n_hdrs];
+
+	h->name.off = name_off;
+	h->name.len = name_len;
+	h->id = id;
+	h->hop_by_hop = hop_by_hop(id);
+	p->name_hash[p->n_hdrs] = hash;
+	if (p->hdr_index[id] == 0)
+		p->hdr_index[id] = p->n_hdrs + 1;
+	p->n_hdrs++;
+	return h;
+}
+
 /* The colon of a field line: record the field, decide what to interpret. */
 static int
 name_end(struct sl_http_parser *p, uint32_t colon)
 {
 	unsigned n = p->nbuf_len;
-	enum sl_http_hdr_id id = n <= SL_HTTP_NAME_MAX ? identify(p->nbuf, n) : SL_HTTP_H_OTHER;
+	const struct name_w nw = name_words(p->nbuf);
+	enum sl_http_hdr_id id =
+		n <= SL_HTTP_NAME_MAX ? identify(nw.w[0], nw.w[1], nw.w[2], n) : SL_HTTP_H_OTHER;
 	struct sl_http_hdr *h;
 
 	p->vid = 0;
@@ -505,17 +668,11 @@ name_end(struct sl_http_parser *p, uint32_t colon)
 			return SMUGGLING("framing field in the trailer section");
 		return 0;
 	}
-	h = &p->hdrs[p->n_hdrs];
-	h->name.off = p->line_start;
-	h->name.len = colon - p->line_start;
+	h = field_add(p, p->line_start, colon - p->line_start, id,
+		      n <= SL_HTTP_NAME_MAX ? name_hash(&nw, n) : 0);
 	h->value.off = 0;
 	h->value.len = 0;
-	h->id = id;
-	h->hop_by_hop = hop_by_hop(id);
-	p->name_hash[p->n_hdrs] = n <= SL_HTTP_NAME_MAX ? name_hash(p->nbuf, n) : 0;
-	if (p->hdr_index[id] == 0)
-		p->hdr_index[id] = p->n_hdrs + 1;
-	p->n_hdrs++;
+	p->nhashed = (uint8_t)p->n_hdrs;
 	switch (id) {
 	case SL_HTTP_H_TRANSFER_ENCODING:
 		p->tok_flags |= F_HAS_TE;
@@ -546,16 +703,52 @@ name_end(struct sl_http_parser *p, uint32_t colon)
 	return 0;
 }
 
+/*
+ * name_hash[] of the fields from nhashed on, whose names are in the piece
+ * being parsed (@b, whose first byte is at offset @off0): fields_fast()
+ * leaves them to be computed when needed, while the names are at hand.
+ */
+static void
+hashes_resolve(struct sl_http_parser *p, const uint8_t *b, uint32_t off0)
+{
+	unsigned k;
+
+	for (k = p->nhashed; k < p->n_hdrs; k++) {
+		const struct sl_http_hdr *h = &p->hdrs[k];
+		const uint8_t *s = b + (h->name.off - off0);
+		unsigned n = h->name.len, c;
+		char buf[SL_HTTP_NAME_MAX] = { 0 };
+		struct name_w nw;
+
+		if (n > SL_HTTP_NAME_MAX) {
+			p->name_hash[k] = 0;
+			continue;
+		}
+		for (c = 0; c < n; c++)
+			buf[c] = (char)sl_http_tok_lc[s[c]];
+		nw = name_words(buf);
+		p->name_hash[k] = name_hash(&nw, n);
+	}
+	p->nhashed = (uint8_t)p->n_hdrs;
+}
+
 /* Fields named by Connection are hop-by-hop too (RFC 9110 7.6.1). */
 static void
-mark_connection_opts(struct sl_http_parser *p)
+mark_connection_opts(struct sl_http_parser *p, const uint8_t *b, uint32_t off0)
 {
 	unsigned t, j;
 
 	for (t = 0; t < p->n_conn; t++) {
 		unsigned len = p->conn_len[t];
-		uint64_t h = name_hash(p->conn_opt[t], len);
+		const struct name_w o = name_words(p->conn_opt[t]);
+		uint64_t h;
 
+		/* "keep-alive", "upgrade", ...: fields of that name are hop-by-hop already */
+		if (!(p->conn_mark & (1u << t)))
+			continue;
+		if (p->nhashed < p->n_hdrs)
+			hashes_resolve(p, b, off0);
+		h = name_hash(&o, len);
 		for (j = 0; j < p->n_hdrs; j++)
 			if (p->hdrs[j].name.len == len && p->name_hash[j] == h)
 				p->hdrs[j].hop_by_hop = true;
@@ -564,7 +757,7 @@ mark_connection_opts(struct sl_http_parser *p)
 
 /* The header section ended: framing (RFC 9112 6.3), persistence (9.3), upgrade. */
 static int
-finish_head(struct sl_http_parser *p, uint32_t head_len)
+finish_head(struct sl_http_parser *p, uint32_t head_len, const uint8_t *b, uint32_t off0)
 {
 	const uint32_t f = p->tok_flags;
 	const bool v11 = p->version_minor == 1;
@@ -625,8 +818,8 @@ finish_head(struct sl_http_parser *p, uint32_t head_len)
 	if (p->framing == SL_HTTP_BODY_LENGTH && p->limits->max_body != 0 &&
 	    p->content_length > p->limits->max_body)
 		return fail(p, SL_HTTP_E_BODY_TOO_LARGE, 413, "body too large");
-	if (p->n_conn)
-		mark_connection_opts(p);
+	if (p->conn_mark)
+		mark_connection_opts(p, b, off0);
 	p->remaining = 0;
 	switch (p->framing) {
 	case SL_HTTP_BODY_NONE:
@@ -644,6 +837,529 @@ finish_head(struct sl_http_parser *p, uint32_t head_len)
 		break;
 	}
 	return SL_HTTP_HEAD;
+}
+
+/* ---- whole lines in one pass ----
+ *
+ * Most messages arrive with their head in one piece, and most of its lines
+ * are plain. When a line is whole within the piece and the limit (@end), the
+ * functions below parse it in one pass, with the checks of the states (byte
+ * classes by table, 8 or 16 bytes at a time over targets, names and values),
+ * record what the states would, and go on after its LF. Otherwise -- the
+ * piece or the limit ends inside the line, a byte is an error or needs
+ * judging, a value to interpret is not in its common form -- they stop
+ * before the line having changed nothing the parser reads, and the states
+ * take it from its first byte. So they cannot give a result or an error the
+ * states would not (the unit tests and the fuzzer compare whole against
+ * split input), and each byte of a plain line is looked at once.
+ */
+
+/* The first byte of b[j..end) whose entry in @t is 0, or @end: 4 bytes per round. */
+static inline size_t
+class_end(const uint8_t *t, const uint8_t *b, size_t j, size_t end)
+{
+	if (end - j >= 4) {
+		const size_t last = end - 4;
+
+		do {
+			if (!t[b[j]])
+				return j;
+			if (!t[b[j + 1]])
+				return j + 1;
+			if (!t[b[j + 2]])
+				return j + 2;
+			if (!t[b[j + 3]])
+				return j + 3;
+			j += 4;
+		} while (j <= last);
+	}
+	while (j < end && t[b[j]])
+		j++;
+	return j;
+}
+
+/* The first byte of b[j..end) that is not a tchar, or @end. */
+static inline size_t
+token_end(const uint8_t *b, size_t j, size_t end)
+{
+	return class_end(sl_http_tok_lc, b, j, end);
+}
+
+#ifdef HTTP_SSE2
+/* bit k: b[k] is not ALPHA, DIGIT or "-" (nearly every byte of a field name is) */
+static inline unsigned
+not_alnum16(__m128i v)
+{
+	/* unsigned x <= k is min(x, k) == x */
+	__m128i l = _mm_sub_epi8(_mm_or_si128(v, _mm_set1_epi8(0x20)), _mm_set1_epi8('a'));
+	__m128i d = _mm_sub_epi8(v, _mm_set1_epi8('0'));
+	__m128i alpha = _mm_cmpeq_epi8(_mm_min_epu8(l, _mm_set1_epi8(25)), l);
+	__m128i digit = _mm_cmpeq_epi8(_mm_min_epu8(d, _mm_set1_epi8(9)), d);
+	__m128i dash = _mm_cmpeq_epi8(v, _mm_set1_epi8('-'));
+
+	__m128i ok = _mm_or_si128(_mm_or_si128(alpha, digit), dash);
+
+	return (unsigned)_mm_movemask_epi8(ok) ^ 0xffffu;
+}
+
+/* bit k: b[k] is a CTL (HTAB included) or DEL, what ends a field value */
+static inline unsigned
+ctl16(__m128i v)
+{
+	/* unsigned x <= 0x1f is max(x, 0x1f) == 0x1f */
+	__m128i ctl = _mm_cmpeq_epi8(_mm_max_epu8(v, _mm_set1_epi8(0x1f)), _mm_set1_epi8(0x1f));
+	__m128i del = _mm_cmpeq_epi8(v, _mm_set1_epi8(0x7f));
+
+	return (unsigned)_mm_movemask_epi8(_mm_or_si128(ctl, del));
+}
+#endif
+
+/*
+ * The first byte of b[j..end) that is not SP, HTAB, VCHAR or obs-text, or
+ * @end; the piece is b[0..len).
+ */
+static inline size_t
+text_end(const uint8_t *b, size_t j, size_t end, size_t len)
+{
+#ifdef HTTP_SSE2
+	while (j < end && len - j >= 16) {
+		unsigned m = ctl16(_mm_loadu_si128((const __m128i *)(b + j)));
+
+		if (m == 0) {
+			j += 16;
+			continue;
+		}
+		j += (unsigned)__builtin_ctz(m);
+		if (j >= end)
+			return end;
+		if (b[j] != '\t')
+			return j;
+		j++;
+	}
+	if (j >= end)
+		return end;
+#else
+	(void)len;
+#endif
+	for (;;) {
+		if (end - j >= 8) {
+			uint64_t w = load64(b + j), m = has_less(w, 0x20) | has_byte(w, 0x7f);
+
+			if (m == 0) {
+				j += 8;
+				continue;
+			}
+			/* the lowest flagged byte is exact (borrows only run upwards) */
+			j += (size_t)__builtin_ctzll(m) >> 3;
+		} else {
+			while (j < end && b[j] >= 0x20 && b[j] != 0x7f)
+				j++;
+			if (j == end)
+				return end;
+		}
+		if (b[j] != '\t')
+			return j;
+		j++;
+	}
+}
+
+/* A CRLF at b[j], within @end (j <= end) */
+static inline bool
+crlf_at(const uint8_t *b, size_t j, size_t end)
+{
+	static const uint8_t crlf[2] = { CR, LF };
+
+	return end - j >= 2 && load16(b + j) == load16(crlf);
+}
+
+/* "HTTP/1.1" / "HTTP/1.0" at b (8 bytes): the minor digit, or -1 */
+static inline int
+version_at(const uint8_t *b)
+{
+	uint64_t w = load64(b);
+
+	if (w == LIT8("HTTP/1.1"))
+		return 1;
+	return w == LIT8("HTTP/1.0") ? 0 : -1;
+}
+
+/* status-line = HTTP-version SP 3DIGIT SP reason-phrase CRLF (RFC 9112 4) */
+static __attribute__((noinline)) size_t
+status_line_fast(struct sl_http_parser *p, const uint8_t *b, size_t i, size_t end,
+		 uint32_t off0)
+{
+	size_t j = i + 12, rs = j;
+	unsigned code;
+	int minor;
+
+	if (end - i < 14 || (minor = version_at(b + i)) < 0 || b[i + 8] != ' ' ||
+	    !is_digit(b[i + 9]) || !is_digit(b[i + 10]) || !is_digit(b[i + 11]))
+		return 0;
+	code = (b[i + 9] - '0') * 100u + (b[i + 10] - '0') * 10u + (b[i + 11] - '0');
+	if (code < 100 || code > 599)
+		return 0;
+	if (b[j] == ' ') {
+		/* reason-phrase = 1*( HTAB / SP / VCHAR / obs-text ), short: by table */
+		rs = ++j;
+		j = class_end(sl_http_vcls, b, j, end);
+	}
+	if (!crlf_at(b, j, end))
+		return 0;
+	p->vmajor = 1;
+	p->version_minor = (uint8_t)minor;
+	p->code = (uint16_t)code;
+	p->reason_phrase.off = off0 + (uint32_t)rs;
+	p->reason_phrase.len = (uint32_t)(j - rs);
+	return j + 2;
+}
+
+/* request-line = method SP origin-form SP HTTP-version CRLF (RFC 9112 3) */
+static __attribute__((noinline)) size_t
+request_line_fast(struct sl_http_parser *p, const uint8_t *b, size_t i, size_t end,
+		  uint32_t off0)
+{
+	size_t j = token_end(b, i, end), t, k;
+	enum sl_http_method m;
+	int minor;
+
+	if (j == i || j == end || b[j] != ' ')
+		return 0;
+	m = method_lookup((const char *)b + i, (unsigned)(j - i));
+	t = j + 1;
+	if (m == SL_HTTP_M_CONNECT || t == end || b[t] != '/')
+		return 0;
+	k = t + 1;
+	for (;;) {
+		if (end - k >= 8) {
+			uint64_t w = load64(b + k);
+			uint64_t x = has_less(w, 0x21) | (w & HIGHS) | has_byte(w, 0x7f);
+
+			if (x == 0) {
+				k += 8;
+				continue;
+			}
+			k += (size_t)__builtin_ctzll(x) >> 3;
+		} else {
+			while (k < end && is_vchar(b[k]))
+				k++;
+		}
+		break;
+	}
+	if (end - k < 11 || b[k] != ' ' || (minor = version_at(b + k + 1)) < 0 ||
+	    b[k + 9] != CR || b[k + 10] != LF)
+		return 0;
+	p->method = m;
+	p->method_span.off = off0 + (uint32_t)i;
+	p->method_span.len = (uint32_t)(j - i);
+	p->target.off = off0 + (uint32_t)t;
+	p->target.len = (uint32_t)(k - t);
+	p->vmajor = 1;
+	p->version_minor = (uint8_t)minor;
+	return k + 11;
+}
+
+/* A Host value b[vs..ve), trailing OWS up to @cr, is valid (what host_step() accepts). */
+static inline bool
+host_fast(struct sl_http_parser *p, const uint8_t *b, size_t vs, size_t ve, size_t cr)
+{
+	size_t k = vs, d;
+
+	if (vs == ve)
+		return true;
+	/* reg-name [ ":" *5DIGIT ] */
+	while (k < ve && sl_http_regname[b[k]])
+		k++;
+	if (k > vs) {
+		if (k == ve)
+			return true;
+		if (b[k] == ':') {
+			d = ++k;
+			while (k < ve && is_digit(b[k]))
+				k++;
+			if (k == ve && k - d <= 5)
+				return true;
+		}
+	}
+	/* an IP-literal, or invalid: byte by byte (sub and cnt are rewritten by name_end()) */
+	p->sub = H_START;
+	p->cnt = 0;
+	for (k = vs; k < cr; k++)
+		if (host_step(p, b[k]) < 0)
+			return false;
+	return p->sub != H_V6;
+}
+
+/* The lower-cased, zero-padded word of a name at b whose first @r bytes (1..8) are kept */
+static inline uint64_t
+name_word(const uint8_t *b, size_t r)
+{
+	return lower8_tok(load64(b)) & (~0ull >> (8 * (8 - r)));
+}
+
+/*
+ * Names identify() may recognise, by length: a bit per first byte (& 31, so
+ * either case); other names are SL_HTTP_H_OTHER without a look at their words.
+ */
+#define FB(c) (1u << ((c) & 31))
+static const uint32_t known_first[18] = {
+	[2] = FB('t'),
+	[3] = FB('v'),
+	[4] = FB('h'),
+	[6] = FB('c') | FB('e'),
+	[7] = FB('u') | FB('t'),
+	[9] = FB('f'),
+	[10] = FB('c') | FB('k') | FB('s'),
+	[14] = FB('c'),
+	[15] = FB('x'),
+	[16] = FB('p') | FB('x'),
+	[17] = FB('t') | FB('x'),
+};
+#undef FB
+
+/* fields whose value is interpreted, or that set a flag */
+#define INTERPRETED                                                                 \
+	(1u << SL_HTTP_H_CONTENT_LENGTH | 1u << SL_HTTP_H_TRANSFER_ENCODING |         \
+	 1u << SL_HTTP_H_CONNECTION | 1u << SL_HTTP_H_HOST | 1u << SL_HTTP_H_EXPECT | \
+	 1u << SL_HTTP_H_UPGRADE)
+
+/*
+ * The value b[vs..ve) (OWS stripped, its CR at @cr) of a field in
+ * INTERPRETED, in its common form: applied as the states would, true; any
+ * other form (a list, an error, a second Host): false, nothing changed. One
+ * small function per field, out of the loop of fields_fast().
+ */
+static __attribute__((noinline)) bool
+cl_fast(struct sl_http_parser *p, const uint8_t *b, size_t vs, size_t ve)
+{
+	uint64_t cl = 0;
+	size_t k;
+
+	/* 1 to 18 digits cannot overflow 2^63 - 1 */
+	if (ve == vs || ve - vs > 18)
+		return false;
+	for (k = vs; k < ve; k++) {
+		if (!is_digit(b[k]))
+			return false;
+		cl = cl * 10 + (b[k] - '0');
+	}
+	if ((p->tok_flags & F_HAS_CL) && p->content_length != cl)
+		return false;
+	p->content_length = cl;
+	p->tok_flags |= F_HAS_CL;
+	return true;
+}
+
+static __attribute__((noinline)) bool
+conn_fast(struct sl_http_parser *p, const uint8_t *b, size_t vs, size_t ve)
+{
+	/* one option, lower-cased into the next conn_opt[] slot */
+	const size_t n = ve - vs;
+	char *o = p->conn_opt[p->n_conn];
+	struct name_w ow;
+	size_t k;
+	int kind;
+
+	if (n == 0 || n > SL_HTTP_NAME_MAX || p->n_conn == SL_HTTP_MAX_CONN_OPTS)
+		return false;
+	if (n == 10 || n == 5) {
+		/* "keep-alive", "close": loads that end at ve, no table */
+		uint64_t w0, w1 = 0;
+
+		if (n == 10) {
+			w0 = lower8(load64(b + vs));
+			w1 = lower8(load64(b + vs + 2)) >> 48;
+			kind = w0 == LIT8("keep-ali") && w1 == LIT8("ve") ? (int)F_CONN_KA : 0;
+		} else {
+			/* the word ends at ve: "Connection:" is before vs */
+			w0 = lower8(load64(b + vs - 3)) >> 24;
+			kind = w0 == LIT8("close") ? (int)F_CONN_CLOSE : 0;
+		}
+		if (kind) {
+			store64(o, w0);
+			store64(o + 8, w1);
+			memset(o + 16, 0, SL_HTTP_NAME_MAX - 16);
+			/* a field named Keep-Alive is hop-by-hop anyway */
+			conn_opt_add(p, (unsigned)n, kind, kind != (int)F_CONN_KA);
+			return true;
+		}
+	}
+	memset(o, 0, SL_HTTP_NAME_MAX);
+	for (k = 0; k < n; k++) {
+		uint8_t lc = sl_http_tok_lc[b[vs + k]];
+
+		if (lc == 0)
+			return false;
+		o[k] = (char)lc;
+	}
+	ow = name_words(o);
+	kind = conn_opt_kind(&ow, (unsigned)n);
+	if (kind < 0)
+		return false;
+	conn_opt_add(p, (unsigned)n, kind, conn_opt_marks(&ow, (unsigned)n));
+	return true;
+}
+
+static __attribute__((noinline)) bool
+other_fast(struct sl_http_parser *p, enum sl_http_hdr_id id, const uint8_t *b, size_t vs,
+	   size_t ve, size_t cr)
+{
+	switch (id) {
+	case SL_HTTP_H_TRANSFER_ENCODING:
+		/* the 8-byte load ends at most at the CR */
+		if (ve - vs != 7 || (p->tok_flags & F_TE_CHUNKED) ||
+		    (lower8(load64(b + vs)) & 0x00ffffffffffffffull) != LIT8("chunked"))
+			return false;
+		p->tok_flags |= F_HAS_TE | F_TE_CHUNKED;
+		return true;
+	case SL_HTTP_H_HOST:
+		if (p->kind != SL_HTTP_REQUEST)
+			return true;
+		if ((p->tok_flags & F_HAS_HOST) || !host_fast(p, b, vs, ve, cr))
+			return false;
+		p->tok_flags |= F_HAS_HOST;
+		return true;
+	case SL_HTTP_H_EXPECT:
+		if (p->kind != SL_HTTP_REQUEST)
+			return true;
+		/* "100-continue": two overlapping loads, the second ends at ve */
+		if (ve - vs != 12 || lower8(load64(b + vs)) != LIT8("100-cont") ||
+		    lower8(load64(b + vs + 4)) != LIT8("continue"))
+			return false;
+		/* a server MUST ignore it in an HTTP/1.0 request */
+		if (p->version_minor == 1)
+			p->expect_continue = true;
+		return true;
+	case SL_HTTP_H_UPGRADE:
+		p->tok_flags |= F_HAS_UPGRADE;
+		return true;
+	default:
+		return true;
+	}
+}
+
+static inline bool
+value_fast(struct sl_http_parser *p, enum sl_http_hdr_id id, const uint8_t *b, size_t vs,
+	   size_t ve, size_t cr)
+{
+	if (id == SL_HTTP_H_CONTENT_LENGTH)
+		return cl_fast(p, b, vs, ve);
+	if (id == SL_HTTP_H_CONNECTION)
+		return conn_fast(p, b, vs, ve);
+	return other_fast(p, id, b, vs, ve, cr);
+}
+
+/*
+ * The field lines of the header section from b[i] (RFC 9112 5, RFC 9110
+ * 5.5), as many as are whole and plain: returns the index where the states
+ * take over. Out of line, so that its loop has the registers to itself.
+ *
+ * The name hashes that Connection options are matched against are not
+ * computed here: most heads name no field but Keep-Alive or Upgrade, which
+ * are hop-by-hop by their id. While the head's final CRLF is in this piece,
+ * finish_head() will run on it and hashes_resolve() the names if an option
+ * needs them; otherwise (the head goes on in the next piece) they are
+ * resolved before returning, while the names are at hand.
+ */
+static __attribute__((noinline)) size_t
+fields_fast(struct sl_http_parser *p, const uint8_t *b, size_t i, size_t end, size_t len,
+	    uint32_t off0, unsigned max_fields)
+{
+	/* nfields - n_hdrs is constant here: the trailers never come this way */
+	struct sl_http_hdr *const h0 = &p->hdrs[p->n_hdrs];
+	struct sl_http_hdr *h = h0, *const h_end = h0 + (max_fields - p->nfields);
+
+	for (; h < h_end && i < end && b[i] != CR; h++) {
+		enum sl_http_hdr_id id = SL_HTTP_H_OTHER;
+		size_t j, n, vs, ve, cr;
+
+		/* field-name = token, up to the colon */
+#ifdef HTTP_SSE2
+		if (len - i >= 16) {
+			/* one block: the name up to its colon, and the value's end if
+			 * it is in the same 16 bytes */
+			__m128i v = _mm_loadu_si128((const __m128i *)(b + i));
+			unsigned odd = not_alnum16(v), c;
+
+			j = i + (unsigned)__builtin_ctz(odd | 0x10000u);
+			if (odd == 0 || b[j] != ':')
+				goto name_scalar;
+			if (j >= end || j == i)
+				break;
+			c = ctl16(v) & (~1u << (j - i));
+			if (c == 0) {
+				cr = text_end(b, i + 16, end, len);
+			} else {
+				cr = i + (unsigned)__builtin_ctz(c);
+				if (cr >= end)
+					break;
+				if (b[cr] == '\t')
+					cr = text_end(b, cr + 1, end, len);
+			}
+			n = j - i;
+			goto name_done;
+		}
+	name_scalar:
+#endif
+		j = token_end(b, i, end);
+		n = j - i;
+		if (n == 0 || j == end || b[j] != ':')
+			break;
+		cr = text_end(b, j + 1, end, len);
+#ifdef HTTP_SSE2
+	name_done:
+#endif
+		if (n < sizeof(known_first) / sizeof(known_first[0]) &&
+		    (known_first[n] >> (b[i] & 31) & 1)) {
+			/* lower-cased, zero-padded words as in nbuf, from whole-word loads */
+			uint64_t w0, w1 = 0, w2 = 0;
+
+			if (((n + 7) & ~(size_t)7) > len - i)
+				break;
+			if (n <= 8) {
+				w0 = name_word(b + i, n);
+			} else {
+				w0 = lower8_tok(load64(b + i));
+				if (n <= 16) {
+					w1 = name_word(b + i + 8, n - 8);
+				} else {
+					w1 = lower8_tok(load64(b + i + 8));
+					w2 = name_word(b + i + 16, n - 16);
+				}
+			}
+			id = identify(w0, w1, w2, (unsigned)n);
+		}
+		/* OWS field-value OWS CRLF: the CR bounds both OWS scans */
+		if (!crlf_at(b, cr, end))
+			break;
+		vs = j + 1;
+		if (b[vs] == ' ')
+			vs++;
+		while (is_ows(b[vs]))
+			vs++;
+		ve = cr;
+		if (is_ows(b[ve - 1]))
+			while (ve > vs && is_ows(b[ve - 1]))
+				ve--;
+		/* hdrs[n_hdrs..] and name_hash[] are scratch until counted */
+		h->name.off = off0 + (uint32_t)i;
+		h->name.len = (uint32_t)n;
+		h->value.off = off0 + (uint32_t)vs;
+		h->value.len = (uint32_t)(ve - vs);
+		h->id = id;
+		h->hop_by_hop = hop_by_hop(id);
+		if (((1u << id) & INTERPRETED) && !value_fast(p, id, b, vs, ve, cr))
+			break;
+		if (p->hdr_index[id] == 0)
+			p->hdr_index[id] = (uint16_t)(h - p->hdrs + 1);
+		i = cr + 2;
+	}
+	p->nfields = (uint16_t)(p->nfields + (h - h0));
+	p->n_hdrs = (uint16_t)(h - p->hdrs);
+	/* the name hashes wait for a Connection option that needs them, as long
+	 * as the names stay at hand: the head ends in this piece */
+	if (!crlf_at(b, i, end))
+		hashes_resolve(p, b, off0);
+	return i;
 }
 
 /*
@@ -677,8 +1393,8 @@ limit_fail(struct sl_http_parser *p)
 					     : "header section too large");
 }
 
-int
-sl_http_parse(struct sl_http_parser *p, const char *buf, size_t len, size_t *consumed)
+static __attribute__((noinline)) int
+parse(struct sl_http_parser *p, const char *buf, size_t len, size_t *consumed)
 {
 	const uint8_t *b = (const uint8_t *)buf;
 	uint32_t off0 = p->pos; /* offset of b[0] in the head; rebased for trailers */
@@ -719,6 +1435,12 @@ sl_http_parse(struct sl_http_parser *p, const char *buf, size_t len, size_t *con
 				goto head_more;
 			c = b[i];
 			if (p->kind == SL_HTTP_RESPONSE) {
+				size_t e = status_line_fast(p, b, i, end, off0);
+
+				if (e) {
+					i = e;
+					goto start_line_end;
+				}
 				p->state = S_VERSION;
 				p->sub = 0;
 				continue;
@@ -731,6 +1453,14 @@ sl_http_parse(struct sl_http_parser *p, const char *buf, size_t len, size_t *con
 			}
 			if (!sl_http_tok_lc[c])
 				ERR(SYNTAX(c == LF ? "bare LF" : "invalid method"));
+			{
+				size_t e = request_line_fast(p, b, i, end, off0);
+
+				if (e) {
+					i = e;
+					goto start_line_end;
+				}
+			}
 			p->line_start = p->mark = OFF(i);
 			p->nbuf_len = 0;
 			p->state = S_METHOD;
@@ -946,13 +1676,23 @@ sl_http_parse(struct sl_http_parser *p, const char *buf, size_t len, size_t *con
 			if (b[i] != LF)
 				ERR(SYNTAX("bare CR"));
 			i++;
+		start_line_end:
 			p->line_start = OFF(i);
 			p->state = S_HDR_START;
 			end = head_end(p, OFF(i), i, len);
-			continue;
+			/* fall through */
 
 		/* ---------------- field lines (header and trailer sections) ---------------- */
 		case S_HDR_START:
+			if (!(p->tok_flags & F_TRAILER)) {
+				i = fields_fast(p, b, i, end, len, off0, max_fields);
+				if (crlf_at(b, i, end)) {
+					/* the end of the header section, whole here */
+					i++;
+					p->state = S_HEAD_LF;
+					goto head_lf;
+				}
+			}
 			if (i == end)
 				goto head_more;
 			c = b[i];
@@ -997,7 +1737,7 @@ sl_http_parse(struct sl_http_parser *p, const char *buf, size_t len, size_t *con
 				for (; k + 8 <= take; k += 8) {
 					uint64_t w = lower8(load64(b + s + k));
 
-					memcpy(p->nbuf + n + k, &w, sizeof(w));
+					store64(p->nbuf + n + k, w);
 				}
 				for (; k < take; k++)
 					p->nbuf[n + k] = (char)sl_http_tok_lc[b[s + k]];
@@ -1109,7 +1849,8 @@ sl_http_parse(struct sl_http_parser *p, const char *buf, size_t len, size_t *con
 				p->state = S_FINISHED;
 				ERR(SL_HTTP_DONE);
 			}
-			rc = finish_head(p, OFF(i + 1));
+		head_lf:
+			rc = finish_head(p, OFF(i + 1), b, off0);
 			if (rc < 0)
 				goto out;
 			i++;
@@ -1343,6 +2084,30 @@ out:
 #undef OFF
 #undef ERR
 #undef CHUNK_BYTE
+}
+
+int
+sl_http_parse(struct sl_http_parser *p, const char *buf, size_t len, size_t *consumed)
+{
+	/* the calls after the head, straight: a Content-Length body, or none */
+	if (p->state == S_BODY_LENGTH) {
+		uint64_t n = len < p->remaining ? len : p->remaining;
+
+		p->remaining -= n;
+		p->body_bytes += n;
+		p->pos += (uint32_t)n;
+		*consumed = (size_t)n;
+		if (p->remaining)
+			return SL_HTTP_AGAIN;
+		p->state = S_FINISHED;
+		return SL_HTTP_DONE;
+	}
+	if (p->state == S_DONE_PENDING) {
+		p->state = S_FINISHED;
+		*consumed = 0;
+		return SL_HTTP_DONE;
+	}
+	return parse(p, buf, len, consumed);
 }
 
 int

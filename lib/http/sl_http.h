@@ -163,6 +163,8 @@ struct sl_http_parser {
 	uint8_t hexdig;			/**< chunk-size digits */
 	uint8_t n_conn;			/**< Connection options in conn_opt */
 	uint8_t conn_len[SL_HTTP_MAX_CONN_OPTS];
+	uint8_t nhashed;		/**< name_hash[] is set for the fields below this one */
+	uint8_t conn_mark;		/**< bit t: conn_opt[t] may name a field not yet hop-by-hop */
 
 	/* --- result --- */
 	int status;			/**< error: the HTTP status to answer (400, 413, ...) */

@@ -434,6 +434,39 @@ static const struct tcase req_valid[] = {
 	    "GET / HTTP/1.1\r\n" H11 "!#$%&'*+-.^_`|~09aZ: a  \t b\r\n\r\n",
 	    "GET/1 / 1.1\nHost: a\n!#$%&'*+-.^_`|~09aZ: a  \t b\n-- none cl=0 body=0 ka\n",
 	    .nodiff = true),
+	/* Lines whole in one piece take the one-pass paths (fields_fast() and co.), the
+	 * split replays take the states: each of these compares the two. */
+	REQ("field names at the 16-byte block edges",
+	    "GET / HTTP/1.1\r\n" H11 "X-Fifteen-Bytes: 1\r\nX-Sixteen-Bytes1: 2\r\n"
+	    "X-Seventeen-Bytes: 3\r\nX_Under.Score~: 4\r\n#ookie: 5\r\nCOOKIE: 6\r\n\r\n",
+	    "GET/1 / 1.1\nHost: a\nX-Fifteen-Bytes: 1\nX-Sixteen-Bytes1: 2\nX-Seventeen-Bytes: 3\n"
+	    "X_Under.Score~: 4\n#ookie: 5\nCOOKIE: 6\n-- none cl=0 body=0 ka\n"),
+	REQ("field values around HTAB and the block edges",
+	    "GET / HTTP/1.1\r\n" H11 "A:\t x \t\r\nB: a\tb\r\nC: 0123456789abcdef\tg\r\n"
+	    "D:0123456789abcdefghij \r\nE:\r\nF:    \r\nG: \t\r\n\r\n",
+	    "GET/1 / 1.1\nHost: a\nA: x\nB: a\tb\nC: 0123456789abcdef\tg\nD: 0123456789abcdefghij\n"
+	    "E: \nF: \nG: \n-- none cl=0 body=0 ka\n",
+	    .nodiff = true),
+	REQ("Connection options name long fields, before and after",
+	    "GET / HTTP/1.1\r\n" H11 "Strict-Transport-Security: 1\r\n"
+	    "A-Name-Of-Thirty-Two-Bytes-Exact: 2\r\nCLOSE: 3\r\n"
+	    "Connection: strict-transport-security, A-NAME-OF-THIRTY-TWO-BYTES-EXACT\r\n"
+	    "Connection: Close\r\nX-Later-Field-Of-Long-Name: 4\r\n"
+	    "Connection: x-later-field-of-long-name\r\nKeep-Alive: 5\r\n\r\n",
+	    "GET/1 / 1.1\nHost: a\n!Strict-Transport-Security: 1\n!A-Name-Of-Thirty-Two-Bytes-Exact: 2\n"
+	    "!CLOSE: 3\n!Connection: strict-transport-security, A-NAME-OF-THIRTY-TWO-BYTES-EXACT\n"
+	    "!Connection: Close\n!X-Later-Field-Of-Long-Name: 4\n"
+	    "!Connection: x-later-field-of-long-name\n!Keep-Alive: 5\n-- none cl=0 body=0\n"),
+	REQ("Connection: keep-alive names no other field",
+	    "GET / HTTP/1.0\r\nKeep-Alive: 5\r\nKeep-Alive-X: 6\r\nConnection: KEEP-ALIVE\r\n\r\n",
+	    "GET/1 / 1.0\n!Keep-Alive: 5\nKeep-Alive-X: 6\n!Connection: KEEP-ALIVE\n"
+	    "-- none cl=0 body=0 ka\n"),
+	REQ("Host forms, one pass",
+	    "GET /a?b=c HTTP/1.0\r\nHost: 10.0.1.1:65535\r\nX: 1\r\n\r\n"
+	    "GET / HTTP/1.1\r\nHost: [::1]\r\nExpect: 100-CONTINUE\r\n\r\n",
+	    "GET/1 /a?b=c 1.0\nHost: 10.0.1.1:65535\nX: 1\n-- none cl=0 body=0\n==\n"
+	    "GET/1 / 1.1\nHost: [::1]\nExpect: 100-CONTINUE\n-- none cl=0 body=0 ka ec\n",
+	    .nodiff = true),
 	REQ("truncated request", "GET / HTTP/1.1\r\nHost: a\r\n", "PARTIAL\n"),
 	REQ("truncated body", "POST / HTTP/1.1\r\n" H11 "Content-Length: 10\r\n\r\nabc",
 	    "POST/3 / 1.1\nHost: a\nContent-Length: 10\n-- length cl=10 body=3 ka [more]\n"),
@@ -519,6 +552,23 @@ static const struct tcase req_invalid[] = {
 	REQ("Host open bracket", "GET / HTTP/1.1\r\nHost: [::1\r\n\r\n", "ERR -1 400 invalid Host\n"),
 	REQ("Host bad port", "GET / HTTP/1.1\r\nHost: a:8x\r\n\r\n", "ERR -1 400 invalid Host\n"),
 	REQ("Host two ports", "GET / HTTP/1.1\r\nHost: a:1:2\r\n\r\n", "ERR -1 400 invalid Host\n"),
+	REQ("Host port of 6 digits", "GET / HTTP/1.1\r\nHost: a:123456\r\n\r\n",
+	    "ERR -1 400 invalid Host\n", .at = "6\r\n"),
+	REQ("DEL in a value", "GET / HTTP/1.1\r\n" H11 "X: a\x7f\r\n\r\n",
+	    "ERR -1 400 invalid character in field value\n", .at = "\x7f"),
+	REQ("CTL in a value beyond 16 bytes", "GET / HTTP/1.1\r\n" H11 "X: 0123456789abcdef\x01\r\n\r\n",
+	    "ERR -1 400 invalid character in field value\n", .at = "\x01"),
+	REQ("bare LF after a value", "GET / HTTP/1.1\r\n" H11 "X-Fifteen-Bytes: abc\n\r\n",
+	    "ERR -1 400 bare LF\n", .at = "\n\r\n"),
+	REQ("whitespace before colon, 15-byte name", "GET / HTTP/1.1\r\n" H11 "X-Fifteen-Bytes : 1\r\n\r\n",
+	    "ERR -1 400 whitespace before colon\n", .at = " :"),
+	REQ("non-token byte in a name", "GET / HTTP/1.1\r\n" H11 "X-A(b): 1\r\n\r\n",
+	    "ERR -1 400 invalid field name\n", .at = "(b"),
+	REQ("Connection: close, close, ... nine times",
+	    "GET / HTTP/1.1\r\n" H11 "Connection: close\r\nConnection: close\r\nConnection: close\r\n"
+	    "Connection: close\r\nConnection: close\r\nConnection: close\r\nConnection: close\r\n"
+	    "Connection: close\r\nConnection: close\r\n\r\n",
+	    "ERR -1 400 too many Connection options\n"),
 	REQ("Expect other", "PUT / HTTP/1.1\r\n" H11 "Expect: 200-ok\r\n\r\n",
 	    "ERR -10 417 unsupported expectation\n"),
 	REQ("Expect with parameter", "PUT / HTTP/1.1\r\n" H11 "Expect: 100-continue;a=b\r\n\r\n",
@@ -578,6 +628,11 @@ static const struct tcase smuggling[] = {
 	    "ERR -2 400 both Content-Length and Transfer-Encoding\n"),
 	REQ("CL CL differing", POST CL "5\r\n" CL "6\r\n\r\nhello",
 	    "ERR -2 400 differing Content-Length values\n", .at = "\r\n\r\n"),
+	REQ("CL CL identical, 18 digits", POST CL "000000000000000005\r\n" CL "5\r\n\r\nhello",
+	    "POST/3 / 1.1\nHost: a\nContent-Length: 000000000000000005\nContent-Length: 5\n"
+	    "-- length cl=5 body=5 ka\n", .nodiff = true),
+	REQ("CL with inner space", POST CL "5 5\r\n\r\nhello", "ERR -1 400 invalid Content-Length\n",
+	    .at = "5\r\n\r\n"),
 	REQ("CL list differing", POST CL "5, 6\r\n\r\nhello",
 	    "ERR -2 400 differing Content-Length values\n", .at = "\r\n\r\n"),
 	REQ("CL with plus", POST CL "+5\r\n\r\nhello", "ERR -1 400 invalid Content-Length\n",
@@ -748,6 +803,25 @@ static const struct tcase responses[] = {
 	    "200 [OK] 1.0\n!Connection: keep-alive\nContent-Length: 2\n-- length cl=2 body=2 ka\n"),
 	RSP("Connection: close", SL_HTTP_M_GET, OK200 "Connection: close\r\n" CL "2\r\n\r\nab",
 	    "200 [OK] 1.1\n!Connection: close\nContent-Length: 2\n-- length cl=2 body=2\n"),
+	RSP("Connection: close names a field", SL_HTTP_M_GET,
+	    OK200 "Close: 1\r\nConnection: CLOSE\r\n" CL "0\r\n\r\n",
+	    "200 [OK] 1.1\n!Close: 1\n!Connection: CLOSE\nContent-Length: 0\n-- none cl=0 body=0\n"),
+	RSP("nginx's head", SL_HTTP_M_GET,
+	    "HTTP/1.1 200 OK\r\nServer: nginx\r\nDate: Thu, 03 Dec 2026 14:46:34 GMT\r\n"
+	    "Content-Type: text/plain\r\nContent-Length: 4\r\nConnection: keep-alive\r\n\r\nabcd",
+	    "200 [OK] 1.1\nServer: nginx\nDate: Thu, 03 Dec 2026 14:46:34 GMT\nContent-Type: text/plain\n"
+	    "Content-Length: 4\n!Connection: keep-alive\n-- length cl=4 body=4 ka\n"),
+	RSP("empty reason after SP", SL_HTTP_M_GET, "HTTP/1.1 200 \r\n" CL "0\r\n\r\n",
+	    "200 [] 1.1\nContent-Length: 0\n-- none cl=0 body=0 ka\n"),
+	RSP("reason with HTAB and obs-text", SL_HTTP_M_GET,
+	    "HTTP/1.1 404 Not\tF\xc3\xb6und\r\n" CL "0\r\n\r\n",
+	    "404 [Not\tF\xc3\xb6und] 1.1\nContent-Length: 0\n-- none cl=0 body=0 ka\n", .nodiff = true),
+	RSP("Content-Length of 18 digits, HEAD", SL_HTTP_M_HEAD, OK200 CL "999999999999999999\r\n\r\n",
+	    "200 [OK] 1.1\nContent-Length: 999999999999999999\n-- none cl=999999999999999999 body=0 ka\n",
+	    .nodiff = true),
+	RSP("Content-Length 2^63 - 1, HEAD", SL_HTTP_M_HEAD, OK200 CL "9223372036854775807\r\n\r\n",
+	    "200 [OK] 1.1\nContent-Length: 9223372036854775807\n-- none cl=9223372036854775807 body=0 ka\n",
+	    .nodiff = true),
 	RSP("HEAD response with Content-Length", SL_HTTP_M_HEAD, OK200 CL "100\r\n\r\n",
 	    "200 [OK] 1.1\nContent-Length: 100\n-- none cl=100 body=0 ka\n"),
 	RSP("HEAD response with chunked", SL_HTTP_M_HEAD, OK200 TE "chunked\r\n\r\n",
