@@ -49,6 +49,64 @@ sl_require_root() {
 	[ "$(id -u)" -eq 0 ] || sl_die "must run as root (try: sudo $0)"
 }
 
+# ---- An integration test's frame (tests/integration/test_*.sh) -----------------------
+
+# sl_test_begin TOOL...: skip (exit 77) unless root and every TOOL is installed; then the
+# sluice binary, the cleanup trap, the temp folder and hugepages; T0 and FAILS start, and
+# pass/fail/show are defined:
+#   pass MSG   an "ok:" line;  fail MSG   a "FAIL:" line, counted;
+#   show TITLE TEXT   TEXT indented under TITLE (command outputs, for the log).
+sl_test_begin() {
+	local t
+	if [ "$(id -u)" -ne 0 ]; then
+		sl_log "SKIP: needs root (network namespaces, hugepages)"
+		exit 77
+	fi
+	for t in "$@"; do
+		command -v "$t" >/dev/null || {
+			sl_log "SKIP: $t is not installed (scripts/setup.sh installs it)"
+			exit 77
+		}
+	done
+	sl_sluice_bin
+	sl_cleanup_trap
+	sl_tmpdir
+	sl_hugepages_ensure "$SL_HUGEPAGES_MIN" || sl_die "hugepages are not available (run scripts/setup.sh)"
+	T0=$SECONDS
+	FAILS=0
+}
+pass() { sl_log "ok: $*"; }
+fail() {
+	sl_log "FAIL: $*"
+	FAILS=$((FAILS + 1))
+}
+show() {
+	sl_log "$1:"
+	printf '%s\n' "$2" | sed 's/^/    > /' >&2
+}
+
+# sl_test_end: stop sluice (SIGTERM) and check it exits 0 with every mbuf back, then the
+# verdict: exit 0 when no check failed, else 1.
+sl_test_end() {
+	local log=$SL_LOG
+	if sl_sluice_gone; then fail "sluice exited before the end of the test"; fi
+	sl_sluice_stop 30
+	if [ "$SL_SLUICE_RC" = 0 ]; then pass "sluice exits 0 on SIGTERM"; else
+		fail "sluice exit status $SL_SLUICE_RC after SIGTERM"; fi
+	if grep -Eq 'all [0-9]+ mbufs back in pool' "$log"; then
+		pass "$(grep -Eo 'all [0-9]+ mbufs back in pool' "$log" | tail -n 1)"
+	else
+		fail "no 'all N mbufs back in pool' line in the log"
+	fi
+	sl_log "runtime: $((SECONDS - T0))s"
+	if [ "$FAILS" -ne 0 ]; then
+		sl_log "$FAILS check(s) failed"
+		exit 1
+	fi
+	sl_log "all checks passed"
+	exit 0
+}
+
 # sl_hugepages_ensure [MIN]: at least MIN 2 MiB hugepages reserved (never lowers a larger
 # reservation) and a hugetlbfs mounted. DPDK with --in-memory still takes its memory from
 # the 2 MiB pool.

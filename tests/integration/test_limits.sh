@@ -33,32 +33,7 @@ SL_SRC=${SL_SRC:-$(cd "$HERE/../.." && pwd)}
 . "$SL_SRC/scripts/lib.sh"
 CONFIGS="$HERE/configs"
 
-if [ "$(id -u)" -ne 0 ]; then
-	sl_log "SKIP: needs root (network namespaces, hugepages)"
-	exit 77
-fi
-for t in nginx wrk curl socat python3; do
-	command -v "$t" >/dev/null || {
-		sl_log "SKIP: $t is not installed (scripts/setup.sh installs it)"
-		exit 77
-	}
-done
-sl_sluice_bin
-sl_cleanup_trap
-sl_tmpdir
-sl_hugepages_ensure "$SL_HUGEPAGES_MIN" || sl_die "hugepages are not available (run scripts/setup.sh)"
-T0=$SECONDS
-
-FAILS=0
-pass() { sl_log "ok: $*"; }
-fail() {
-	sl_log "FAIL: $*"
-	FAILS=$((FAILS + 1))
-}
-show() {
-	sl_log "$1:"
-	printf '%s\n' "$2" | sed 's/^/    > /' >&2
-}
+sl_test_begin nginx wrk curl socat python3
 py() { python3 -c "import json,sys; d=json.load(open(sys.argv[1])); print($1)" "$2"; }
 lc() { ip netns exec "$SL_NSC" timeout 120 python3 "$HERE/load_client.py" "$@"; }
 
@@ -245,17 +220,4 @@ fi
 if [ "$ct" = "200 429 " ]; then pass "route limit: /tiny/ admits 1, then 429"; else fail "route limit: /tiny/ gave '$ct'"; fi
 
 show "show limits" "$(sl_cli show limits)"
-if sl_sluice_gone; then fail "sluice exited before the end of the test"; fi
-log=$SL_LOG
-sl_sluice_stop 30
-if [ "$SL_SLUICE_RC" = 0 ]; then pass "sluice exits 0 on SIGTERM"; else fail "sluice exit status $SL_SLUICE_RC after SIGTERM"; fi
-if grep -Eq 'all [0-9]+ mbufs back in pool' "$log"; then pass "$(grep -Eo 'all [0-9]+ mbufs back in pool' "$log" | tail -n 1)"; else
-	fail "no 'all N mbufs back in pool' line in the log"; fi
-
-sl_log "runtime: $((SECONDS - T0))s"
-if [ "$FAILS" -ne 0 ]; then
-	sl_log "$FAILS check(s) failed"
-	exit 1
-fi
-sl_log "all checks passed"
-exit 0
+sl_test_end
