@@ -40,6 +40,7 @@
 #include <urcu-qsbr.h>
 
 #include "sl_affinity.h"
+#include "ut_heap.h"
 
 /* Client number i as an address: 10.0.0.0 + i, network order. */
 #define CLIENT(i)     rte_cpu_to_be_32(UINT32_C(0x0a000000) + (uint32_t)(i))
@@ -67,24 +68,12 @@ stats(void)
 
 static size_t heap_mark;
 
-/* Bytes allocated from the DPDK heap (rte_malloc, memzones), every socket: valgrind does not see them. */
-static size_t
-heap_used(void)
-{
-	struct rte_malloc_socket_stats st;
-	size_t sum = 0;
-
-	for (unsigned int i = 0; i < rte_socket_count(); i++)
-		if (rte_malloc_get_socket_stats(rte_socket_id_by_idx(i), &st) == 0)
-			sum += st.heap_allocsz_bytes;
-	return sum;
-}
 
 static int
 setup(void **state)
 {
 	(void)state;
-	heap_mark = heap_used();
+	heap_mark = ut_heap_used();
 	return 0;
 }
 
@@ -95,8 +84,8 @@ teardown(void **state)
 	(void)state;
 	sl_affinity_destroy(a);
 	a = NULL;
-	if (heap_used() != heap_mark) {
-		print_error("DPDK heap: %zu bytes before, %zu after\n", heap_mark, heap_used());
+	if (ut_heap_used() != heap_mark) {
+		print_error("DPDK heap: %zu bytes before, %zu after\n", heap_mark, ut_heap_used());
 		return -1;
 	}
 	return 0;

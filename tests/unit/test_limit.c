@@ -51,6 +51,7 @@
 #include <urcu-qsbr.h>
 
 #include "sl_limit.h"
+#include "ut_heap.h"
 
 typedef unsigned __int128 u128;
 
@@ -89,24 +90,12 @@ conn_stats(void)
 
 static size_t heap_mark;
 
-/* Bytes allocated from the DPDK heap, every socket. */
-static size_t
-heap_used(void)
-{
-	struct rte_malloc_socket_stats st;
-	size_t sum = 0;
-
-	for (unsigned int i = 0; i < rte_socket_count(); i++)
-		if (rte_malloc_get_socket_stats(rte_socket_id_by_idx(i), &st) == 0)
-			sum += st.heap_allocsz_bytes;
-	return sum;
-}
 
 static int
 setup(void **state)
 {
 	(void)state;
-	heap_mark = heap_used();
+	heap_mark = ut_heap_used();
 	return 0;
 }
 
@@ -119,8 +108,8 @@ teardown(void **state)
 	lim = NULL;
 	sl_limit_conn_destroy(cn);
 	cn = NULL;
-	if (heap_used() != heap_mark) {
-		print_error("DPDK heap: %zu bytes before, %zu after\n", heap_mark, heap_used());
+	if (ut_heap_used() != heap_mark) {
+		print_error("DPDK heap: %zu bytes before, %zu after\n", heap_mark, ut_heap_used());
 		return -1;
 	}
 	return 0;

@@ -34,6 +34,7 @@
 
 #include "rss_priv.h"
 #include "sl_rss.h"
+#include "ut_heap.h"
 
 #define IP(a, b, c, d) RTE_BE32((uint32_t)(a) << 24 | (uint32_t)(b) << 16 | (c) << 8 | (d))
 #define HF_4T	       (RTE_ETH_RSS_IPV4 | RTE_ETH_RSS_NONFRAG_IPV4_TCP)
@@ -46,25 +47,13 @@ static struct rte_mempool *pool;
 static bool eal_up;
 static size_t heap_mark;
 
-/* Bytes allocated from the DPDK heap (rte_malloc), every socket: valgrind does not see them. */
-static size_t
-heap_used(void)
-{
-	struct rte_malloc_socket_stats st;
-	size_t sum = 0;
-
-	for (unsigned int i = 0; i < rte_socket_count(); i++)
-		if (rte_malloc_get_socket_stats(rte_socket_id_by_idx(i), &st) == 0)
-			sum += st.heap_allocsz_bytes;
-	return sum;
-}
 
 /* Per test: everything allocated is freed, every mbuf is back in the pool. */
 static int
 mark_heap(void **state)
 {
 	(void)state;
-	heap_mark = heap_used();
+	heap_mark = ut_heap_used();
 	return 0;
 }
 
@@ -72,7 +61,7 @@ static int
 check_heap(void **state)
 {
 	(void)state;
-	assert_int_equal(heap_used(), heap_mark);
+	assert_int_equal(ut_heap_used(), heap_mark);
 	assert_int_equal(rte_mempool_avail_count(pool), POOL_SIZE);
 	return 0;
 }
@@ -181,7 +170,7 @@ test_known_answers(void **state)
 	assert_non_null(tcp);
 	assert_non_null(ip);
 	/* The heap check of every test sees these allocations. */
-	assert_true(heap_used() >= heap_mark + 2 * sizeof(*tcp));
+	assert_true(ut_heap_used() >= heap_mark + 2 * sizeof(*tcp));
 	assert_int_equal(tcp->tuple_len, 12);
 	assert_int_equal(ip->tuple_len, 8);
 	for (unsigned int i = 0; i < RTE_DIM(kat); i++) {
