@@ -102,6 +102,18 @@ else
 fi
 # The client needs a descriptor per connection.
 ulimit -n 4096 2>/dev/null || true
+# The kernel's queue toward the gateway (the tap's txqueuelen, 1000 frames by default)
+# overflows when 500 connections send at once on a 2-core VM: ~60,000 frames dropped, and a
+# connection whose retransmissions are dropped again backs off until it stalls for 25-36 s
+# (measured: the longest connection took 28-36 s with 1000, against a 60 s client timeout;
+# one CI run with other work on the CPUs crossed it). With 10000 frames (SL_TCP_TXQLEN; 1000
+# to see the above) the longest took 3.5 s; the drops halve (29,000) and the deeper queue's
+# delay costs spurious retransmission timeouts at the gateway instead (6,800 against 150-280),
+# and RSTs to late ACKs of connections already closed (the client's TIME_WAIT then ends
+# early, RFC 1337). Both are reported either way.
+SL_TCP_TXQLEN=${SL_TCP_TXQLEN:-10000}
+ip -n "$NSC" link set dev "$IFC" txqueuelen "$SL_TCP_TXQLEN"
+sl_log "tap txqueuelen set to $SL_TCP_TXQLEN"
 
 # ---- 1. the burst ---------------------------------------------------------------------
 sl_log "== $CONNS concurrent connections x $KB KiB each way"
