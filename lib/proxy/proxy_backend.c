@@ -359,6 +359,12 @@ px_backend_flush_to_client(struct sl_proxy *px, struct px_bconn *b)
 		int rc;
 
 		if (b->state == B_TUNNEL) {
+			if (b->in == NULL && b->peer_fin && !b->fin_relayed && c->out == NULL &&
+			    c->conn != NULL) {
+				/* Everything relayed (paced or held back): now pass the FIN on. */
+				b->fin_relayed = true;
+				sl_tcp_shutdown(c->conn);
+			}
 			if (b->in == NULL || c->out != NULL)
 				return;
 			space = px_client_room(px, c, b->in_len, &paced);
@@ -568,9 +574,8 @@ px_backend_event(struct sl_proxy *px, struct px_bconn *b, const struct sl_tcp_ev
 			return;
 		}
 		if (b->state == B_TUNNEL) {
+			/* flush passes the FIN on once b->in is relayed (now, or when pacing allows) */
 			px_backend_flush_to_client(px, b);
-			if (b->c != NULL && b->in == NULL && b->c->conn != NULL)
-				sl_tcp_shutdown(b->c->conn);
 			return;
 		}
 		if (!b->got_bytes) {

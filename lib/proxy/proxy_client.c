@@ -505,7 +505,8 @@ void
 px_client_local_reply(struct sl_proxy *px, struct px_client *c, unsigned int code,
 		      const char *detail, const char *extra)
 {
-	bool keep = !c->close_after && c->req.framing == SL_HTTP_BODY_NONE && !c->peer_fin;
+	bool keep = !c->close_after && c->req.framing == SL_HTTP_BODY_NONE && !c->peer_fin &&
+		    c->req.version_minor != 0;	/* (the local answer says no keep-alive to 1.0) */
 	uint32_t head_len = c->req.head_len;
 
 	for (unsigned int e = 0; e < SL_PROXY_ERR__MAX; e++)
@@ -530,7 +531,7 @@ px_client_local_reply(struct sl_proxy *px, struct px_client *c, unsigned int cod
 	c->state = C_IDLE;
 	c->backend = -1;
 	px_timer_arm(px, &c->tm, PX_T_CLIENT_IDLE);
-	px_client_process(px, c);
+	/* px_client_process's loop goes on to a pipelined request. */
 }
 
 void
@@ -673,6 +674,14 @@ px_client_process(struct sl_proxy *px, struct px_client *c)
 				return;
 			}
 			if (c->state == C_IDLE) {
+				/*
+				 * The previous answer still waits for room in TCP's send
+				 * queue: the next request waits too (SEND_SPACE resumes it),
+				 * so a client that pipelines and does not read holds one
+				 * answer here, not one per request.
+				 */
+				if (c->out != NULL)
+					return;
 				sl_http_parser_init(&c->req, SL_HTTP_REQUEST, SL_HTTP_M_NONE,
 						    &px->req_limits);
 				c->state = C_HEAD;
@@ -694,6 +703,12 @@ px_client_process(struct sl_proxy *px, struct px_client *c)
 			}
 			/* SL_HTTP_HEAD (or DONE for a bodiless message). */
 			client_request_head(px, c);
+			/*
+			 * Answered here and kept open (a 429): the next pipelined request in
+			 * this loop, not by recursion (thousands can be waiting in c->in).
+			 */
+			if (c->state == C_IDLE && !c->closing && c->conn != NULL)
+				continue;
 			return;
 		case C_BODY:
 			client_body(px, c);
@@ -823,6 +838,8 @@ px_client_event(struct sl_proxy *px, struct px_client *c, const struct sl_tcp_ev
 		return;
 	case SL_TCP_EV_PEER_FIN:
 		c->peer_fin = true;
+		if (c->closing)
+			return;	/* answered and closing: nothing more is parsed */
 		if (c->state == C_TUNNEL) {
 			if (c->b != NULL && c->b->conn != NULL)
 				sl_tcp_shutdown(c->b->conn);
@@ -848,6 +865,8 @@ px_client_event(struct sl_proxy *px, struct px_client *c, const struct sl_tcp_ev
 		}
 		if (c->b != NULL)
 			px_backend_flush_to_client(px, c->b);
+		else if (c->state == C_IDLE && c->out == NULL && c->parsed < c->in_len)
+			px_client_process(px, c);	/* pipelined requests held behind an answer */
 		return;
 	case SL_TCP_EV_CLOSED:
 		/* Reset or timed out: the connection is gone, and so is the request. */

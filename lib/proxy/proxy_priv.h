@@ -116,6 +116,7 @@ struct px_bconn {
 	bool got_bytes;		/* a byte of the current response arrived */
 	bool head_done;		/* the current response's header section was relayed */
 	bool peer_fin;		/* the backend sent FIN */
+	bool fin_relayed;	/* tunnel: that FIN was passed on to the client */
 	struct px_client *c;
 	struct rte_mbuf *in;
 	uint32_t in_len;

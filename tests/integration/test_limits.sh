@@ -18,6 +18,10 @@
 #   6. max_new_conns = 20/s (:85): 60 connections at once, 0.5 s to connect: about 20 get
 #      through (the SYNs past the rate are dropped, and their retransmission comes after
 #      1 s), counted as SYNs dropped.
+#   8. 5000 GETs pipelined on one connection to the rate-limited :80 (after a pause): every
+#      one answered on the same connection, 11 x 200 first, then 429s and no more 200s than
+#      the rate refilled meanwhile; sluice stays up
+#      (answers it gives itself are written one at a time, never by recursion).
 #   7. a header key and a route's own limit (:86): X-Api-Key A gets 3 (1 + burst 2) of 5,
 #      key B its own 3 of 3; under /tiny/ the route's single state admits 1 request.
 # Then `show limits`, `show limit per_ip key 10.77.1.2`, `show shed`, SIGTERM: exit 0 and
@@ -218,6 +222,44 @@ else
 	fail "header key: key-a '$ca', key-b '$cb'"
 fi
 if [ "$ct" = "200 429 " ]; then pass "route limit: /tiny/ admits 1, then 429"; else fail "route limit: /tiny/ gave '$ct'"; fi
+
+# ---- 8. pipelined requests past the limit ------------------------------------------
+sleep 1.5
+# shellcheck disable=SC2016 # python source
+pipe=$(ip netns exec "$SL_NSC" timeout 60 python3 -c '
+import socket, sys, time
+n = 5000
+s = socket.create_connection(("10.77.1.1", 80), timeout=20)
+s.sendall(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n" * n)
+buf = b""; codes = []; t0 = time.time(); deadline = t0 + 40
+while len(codes) < n and time.time() < deadline:
+    d = s.recv(1 << 20)
+    if not d:
+        break
+    buf += d
+    while True:
+        i = buf.find(b"\r\n\r\n")
+        if i < 0:
+            break
+        head = buf[:i].decode("latin-1"); code = int(head.split()[1])
+        cl = 0
+        for line in head.split("\r\n")[1:]:
+            k, _, v = line.partition(":")
+            if k.strip().lower() == "content-length":
+                cl = int(v)
+        if len(buf) < i + 4 + cl:
+            break
+        buf = buf[i + 4 + cl:]; codes.append(code)
+el = time.time() - t0
+# The burst first; then the rate refills the budget while the 429s go out: 50/s.
+ok = codes[:11] == [200] * 11 and set(codes) <= {200, 429} and codes.count(200) <= 11 + 50 * el + 1
+print(len(codes), codes.count(200), codes.count(429), "%.2fs" % el, "ok" if ok else "bad")
+' 2>&1)
+sl_log "FIGURES 5000 pipelined GETs past the limit: answered, 200s, 429s, order: $pipe"
+if [[ $pipe == "5000 "*" ok" ]]; then pass "pipelined: 5000 answered on one connection: 11 x 200 first, then 429s and what the rate refilled ($pipe)"; else
+	fail "pipelined: '$pipe'"; fi
+code=$(ip netns exec "$SL_NSC" curl -s --max-time 5 -o /dev/null -w '%{http_code}' --interface 10.77.1.3 http://10.77.1.1:80/)
+if [ "$code" = 200 ]; then pass "pipelined: the gateway still serves another client"; else fail "pipelined: another client got '$code'"; fi
 
 show "show limits" "$(sl_cli show limits)"
 sl_test_end
