@@ -171,13 +171,8 @@ sl_proxy_accept(struct sl_proxy *px, struct sl_tcp_conn *conn, const struct sl_c
 	c->aff_had = c->set_cookie = -1;
 	c->dh_pos = PX_NONE;
 	c->bw_limit = -1;
-	if (vip->bandwidth_bps != 0) {
-		c->bw_rate = vip->bandwidth_bps;
-		c->bw_burst = PX_BW_BURST;
-		c->bw_tokens = c->bw_burst;
-		c->bw_last = px->now;
-	}
 	sl_limit_state_init(&c->bw_state, px->now);
+	sl_limit_state_init(&c->vbw_state, px->now);
 	sl_tcp_conn_get_info(conn, &info);
 	c->ip = info.raddr;
 	c->port = info.rport;

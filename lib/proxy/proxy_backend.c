@@ -379,7 +379,6 @@ px_backend_flush_to_client(struct sl_proxy *px, struct px_bconn *b)
 				return;
 			b->in_len -= used;
 			b->parsed = b->in_len;
-			px_client_took(c, used);
 			px_client_send(px, c, part);
 			bconn_release(b, used);
 			continue;
@@ -427,7 +426,6 @@ px_backend_flush_to_client(struct sl_proxy *px, struct px_bconn *b)
 				return;
 			b->in_len -= used;
 			b->parsed -= used;
-			px_client_took(c, used);
 			px_client_send(px, c, part);
 			bconn_release(b, used);
 			if (rc != SL_HTTP_DONE)

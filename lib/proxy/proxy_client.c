@@ -13,8 +13,6 @@
  */
 #include <string.h>
 
-#include <rte_cycles.h>
-
 #include "sl_affinity.h"
 #include "proxy_priv.h"
 
@@ -232,37 +230,11 @@ uint32_t
 px_client_room(struct sl_proxy *px, struct px_client *c, uint32_t want, bool *paced)
 {
 	uint32_t space = c->conn != NULL ? sl_tcp_send_space(c->conn) : 0;
-	uint64_t hz, dt, add;
 
 	*paced = false;
-	if (c->bw_limit >= 0 && space != 0)
+	if (space != 0 && (c->bw_limit >= 0 || c->vip->bandwidth_bps != 0))
 		space = px_limit_room(px, c, RTE_MIN(space, want), paced);
-	if (c->bw_rate == 0 || space == 0)
-		return space;
-	/* Refill the bucket: rate x elapsed, at most its depth (dt capped so nothing overflows). */
-	hz = rte_get_tsc_hz();
-	dt = RTE_MIN(px->now - c->bw_last, hz);
-	add = (uint64_t)((unsigned __int128)dt * c->bw_rate / hz);
-	if (add != 0) {
-		c->bw_tokens = RTE_MIN(c->bw_burst, c->bw_tokens + add);
-		/* Advance by the time the whole bytes stand for, so no fraction is lost. */
-		c->bw_last = c->bw_tokens == c->bw_burst ? px->now :
-			     c->bw_last + (uint64_t)((unsigned __int128)add * hz / c->bw_rate);
-	}
-	if (c->bw_tokens == 0) {
-		*paced = true;
-		if (c->pace.kind == PX_T_NONE)
-			px_timer_arm(px, &c->pace, PX_T_PACE);
-		return 0;
-	}
-	return (uint32_t)RTE_MIN((uint64_t)space, c->bw_tokens);
-}
-
-void
-px_client_took(struct px_client *c, uint32_t n)
-{
-	if (c->bw_rate != 0)
-		c->bw_tokens = c->bw_tokens > n ? c->bw_tokens - n : 0;
+	return space;
 }
 
 void

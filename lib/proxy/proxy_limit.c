@@ -250,27 +250,45 @@ px_limit_request(struct sl_proxy *px, struct px_client *c, const struct sl_conf_
 
 /* ---- bandwidth by policy -------------------------------------------------- */
 
-uint32_t
-px_limit_room(struct sl_proxy *px, struct px_client *c, uint32_t want, bool *paced)
+/* What policy c->bw_limit grants of want now (want when it cannot decide). */
+static uint64_t
+limit_policy_room(struct sl_proxy *px, struct px_client *c, uint64_t want)
 {
 	struct sl_limit *l = px->shared->limits[c->bw_limit];
 	uint64_t granted = 0, wait = 0;
 	int rc;
 
-	if (want == 0)
-		return 0;
 	if (c->bw_key_len == 0 && px->conf->limits[c->bw_limit].key == SL_LIMIT_KEY_CONNECTION)
 		rc = sl_limit_state_take(l, &c->bw_state, want, 1, px->now, &granted, &wait);
 	else
 		rc = sl_limit_take(l, c->bw_key, c->bw_key_len, want, 1, px->now, &granted, &wait);
-	if (rc != 0)
-		return want;	/* a key the policy cannot take: not paced (counted as errors) */
-	if (granted == 0) {
+	return rc == 0 ? granted : want;	/* a key the policy cannot take: counted as errors */
+}
+
+uint32_t
+px_limit_room(struct sl_proxy *px, struct px_client *c, uint32_t want, bool *paced)
+{
+	uint64_t g = want;
+
+	if (px->shared == NULL || want == 0)
+		return want;
+	if (c->bw_limit >= 0)
+		g = limit_policy_room(px, c, g);
+	if (g != 0 && c->vip->bandwidth_bps != 0) {
+		/* [vip] bandwidth: the VIP's rate on this connection's own state. */
+		struct sl_limit *l = px->shared->vips[c->vip_idx].bandwidth;
+		uint64_t granted, wait;
+
+		if (l != NULL && sl_limit_state_take(l, &c->vbw_state, g, 1, px->now, &granted,
+						     &wait) == 0)
+			g = granted;
+	}
+	if (g == 0) {
 		*paced = true;
 		if (c->pace.kind == PX_T_NONE)
 			px_timer_arm(px, &c->pace, PX_T_PACE);
 	}
-	return (uint32_t)granted;
+	return (uint32_t)g;
 }
 
 /* ---- connection admission ------------------------------------------------ */

@@ -79,10 +79,6 @@ struct px_client {
 	struct px_client *wq_next, *wq_prev;	/* that queue, FIFO */
 	uint64_t q_since;	/* TSC it was queued */
 	struct px_timer pace;	/* bandwidth pacing: look again in 1 ms */
-	uint64_t bw_rate;	/* bytes per second to the client; 0: not paced */
-	uint64_t bw_burst;	/* bucket depth, bytes */
-	uint64_t bw_tokens;	/* bytes it may send now */
-	uint64_t bw_last;	/* TSC of the last refill */
 	uint64_t delay_until;	/* C_DELAY: TSC it is released */
 	uint32_t dh_pos;	/* C_DELAY: its index in the delay heap; PX_NONE: not there */
 	int8_t bw_limit;	/* the bandwidth policy pacing this request; -1 none */
@@ -91,6 +87,7 @@ struct px_client {
 	bool conn_counted;	/* counted in the VIP's per-client connection table */
 	uint8_t bw_key[32];	/* the policy's key (a longer one is cut) */
 	struct sl_limit_state bw_state;	/* key = connection */
+	struct sl_limit_state vbw_state; /* [vip] bandwidth: this connection's pacing */
 	uint8_t retries;
 	int16_t pool;		/* of the current request */
 	int backend;		/* of the current request; -1 none */
@@ -168,7 +165,7 @@ struct sl_proxy {
 };
 
 #define PX_NONE UINT32_MAX
-#define PX_BW_BURST (64u * 1024)	/* [vip] bandwidth: bytes a connection may send ahead */
+#define PX_BW_BURST (64u * 1024)	/* [vip] bandwidth: bytes a connection may send at once */
 
 /* proxy.c */
 void px_timer_arm(struct sl_proxy *px, struct px_timer *t, enum px_tmo kind);
@@ -286,8 +283,6 @@ void px_client_error(struct sl_proxy *px, struct px_client *c, enum sl_proxy_err
  * is armed and *paced set (the caller must not wait for SEND_SPACE then).
  */
 uint32_t px_client_room(struct sl_proxy *px, struct px_client *c, uint32_t want, bool *paced);
-/* n bytes of body went to the client: take them from the pacing bucket. */
-void px_client_took(struct px_client *c, uint32_t n);
 void px_client_pace_timeout(struct sl_proxy *px, struct px_client *c);
 /* Push what a corked c->out holds (px_backend_process built a head and its first bytes). */
 void px_client_uncork(struct sl_proxy *px, struct px_client *c);
@@ -322,7 +317,8 @@ int px_limit_request(struct sl_proxy *px, struct px_client *c, const struct sl_c
 void px_limit_poll(struct sl_proxy *px);
 /* Take c off the delay heap (it is gone). */
 void px_limit_undelay(struct sl_proxy *px, struct px_client *c);
-/* Bytes a bandwidth policy lets c take now, of want (arms the pace timer on 0). */
+/* Bytes the request's bandwidth policy and the VIP's per-connection bandwidth let c
+ * take now, of want; each grant is taken (arms the pace timer on 0). */
 uint32_t px_limit_room(struct sl_proxy *px, struct px_client *c, uint32_t want, bool *paced);
 /* Connection admission at accept, and its release. */
 void px_limit_accept(struct sl_proxy *px, struct px_client *c);

@@ -67,6 +67,23 @@ sl_proxy_shared_create(const struct sl_config *conf, const struct sl_lb *lb)
 				goto fail;
 			}
 		}
+		if (v->bandwidth_bps != 0) {
+			/* A policy without a table: each connection keeps its own state. */
+			struct sl_limit_params lp = {
+				.name = v->name,
+				.units = v->bandwidth_bps,
+				.period_tsc = hz,
+				.burst = PX_BW_BURST - 1,
+				.action = SL_LIMIT_REJECT,
+				.shared_key = true,
+			};
+
+			vs->bandwidth = sl_limit_create(&lp, SOCKET_ID_ANY);
+			if (vs->bandwidth == NULL) {
+				PXLOG(ERR, "vip %s: bandwidth: %s", v->name, rte_strerror(rte_errno));
+				goto fail;
+			}
+		}
 		if (v->max_conns_per_client != 0) {
 			/* Every connection the gateway can hold, with room for idle entries. */
 			uint32_t keys = RTE_MIN(conf->tcp.max_conns * 4u, SL_LIMIT_MAX_KEYS);
@@ -111,6 +128,7 @@ sl_proxy_shared_destroy(struct sl_proxy_shared *sh)
 	for (unsigned int i = 0; i < SL_VIPS_MAX; i++) {
 		sl_affinity_destroy(sh->vips[i].aff);
 		sl_limit_destroy(sh->vips[i].new_conns);
+		sl_limit_destroy(sh->vips[i].bandwidth);
 		sl_limit_conn_destroy(sh->vips[i].per_client);
 	}
 	for (unsigned int i = 0; i < SL_LIMITS_MAX; i++)

@@ -49,6 +49,8 @@ struct sl_proxy_vip_shared {
 	uint64_t cookies_bad;		/**< cookie present but forged, stale or for a
 					     backend of another pool; atomic */
 	struct sl_limit *new_conns;	/**< max_new_conns (one shared state); NULL: none */
+	struct sl_limit *bandwidth;	/**< [vip] bandwidth: the policy each connection paces
+					     its own state by; NULL: none */
 	struct sl_limit_conn *per_client; /**< max_conns_per_client; NULL: none */
 	uint64_t syn_limited;		/**< SYNs dropped by max_new_conns; atomic */
 	uint64_t conn_over;		/**< connections over max_conns_per_client; atomic */
